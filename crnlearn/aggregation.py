@@ -83,7 +83,8 @@ def pwa_weights(cumulative_regret, exponent=2.0):
     weights = np.maximum(regret, 0.0) ** (exponent - 1.0)
     total = weights.sum(axis=-1, keepdims=True)
     n_experts = regret.shape[-1]
-    return np.where(total > 0, weights / np.where(total > 0, total, 1.0), 1.0 / n_experts)
+    safe_total = np.where(total > 0, total, 1.0)
+    return np.where(total > 0, weights / safe_total, 1.0 / n_experts)
 
 
 def aggregation_gains(weights, gains):
@@ -171,7 +172,9 @@ class OnlineAggregation:
     array([0.75, 0.25])
     """
 
-    def __init__(self, n_experts, shape=(), rule="ewa", learning_rate=1.0, exponent=2.0):
+    def __init__(
+        self, n_experts, shape=(), rule="ewa", learning_rate=1.0, exponent=2.0
+    ):
         if rule not in AGGREGATIONS:
             raise ValueError(
                 f"rule must be one of {AGGREGATIONS}; got {rule!r}."
