@@ -21,7 +21,11 @@ class CRNParseError(NetworkError):
         self.column = column
         self.text = text
         where = f"line {line}, column {column}"
-        detail = f"\n    {text}\n    {' ' * (column - 1)}^" if text is not None else ""
+        detail = ""
+        if text is not None:
+            # Keep tabs in the caret line so that it lines up under the text.
+            pad = "".join(c if c == "\t" else " " for c in text[: column - 1])
+            detail = f"\n    {text}\n    {pad}^"
         super().__init__(f"{where}: {message}{detail}")
 
 

@@ -8,9 +8,11 @@ a rate constant ``k``. Under mass-action kinetics the flux of a reaction is
 with ``N`` the stoichiometry matrix (products minus reactants); the rows of
 clamped species are zero.
 
-The network compiles itself into index arrays on first use, so the flux, the
-right-hand side and the Jacobian cost O(non-zeros) per evaluation and accept
-a batch of states at once.
+The network compiles itself into index arrays on first use (and again after
+any change), so the flux, the right-hand side and the Jacobian cost
+O(non-zeros) per evaluation and the flux accepts a batch of states at once.
+The Jacobian's sparsity pattern is computed once at compilation; each
+evaluation only fills in its values.
 """
 
 import re
@@ -22,7 +24,7 @@ import scipy.sparse as sp
 
 from .errors import NetworkError
 
-__all__ = ["Reaction", "ReactionNetwork", "SPECIES_NAME"]
+__all__ = ["Reaction", "ReactionNetwork", "SPECIES_NAME", "MAX_REACTION_ORDER"]
 
 #: Species names: an identifier, as in the ``.crn`` format and SBML ids.
 SPECIES_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -31,17 +33,23 @@ SPECIES_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 #: conservation laws are taken from the left null space of N.
 NULL_SPACE_RTOL = 1e-10
 
+#: Largest molecularity of a reaction: the kinetics stores one slot per
+#: reactant molecule, and orders this high have no chemical meaning anyway.
+MAX_REACTION_ORDER = 32
 
-def _check_species_name(name):
+
+def _check_species_name(name, what="species name"):
     if not isinstance(name, str) or not SPECIES_NAME.match(name):
         raise NetworkError(
-            f"species name must be an identifier (a letter or '_' followed by "
+            f"{what} must be an identifier (a letter or '_' followed by "
             f"letters, digits or '_'); got {name!r}."
         )
     return name
 
 
 def _check_nonnegative(value, what):
+    if isinstance(value, str):
+        raise NetworkError(f"{what} must be a number; got the string {value!r}.")
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -49,6 +57,18 @@ def _check_nonnegative(value, what):
     if not np.isfinite(value) or value < 0:
         raise NetworkError(f"{what} must be finite and >= 0; got {value!r}.")
     return value
+
+
+def _check_stoichiometry(species, count, what):
+    ok = isinstance(count, (int, np.integer)) and not isinstance(count, bool)
+    if not ok and isinstance(count, (float, np.floating)):
+        ok = bool(np.isfinite(count)) and float(count).is_integer()
+    if not ok or count < 0:
+        raise NetworkError(
+            f"stoichiometry of {species!r} in the {what} must be a whole number "
+            f">= 0; got {count!r}."
+        )
+    return int(count)
 
 
 def _complex(side, what):
@@ -59,17 +79,19 @@ def _complex(side, what):
             f"species names; got the string {side!r}. Use ReactionNetwork.from_text "
             f"to read reactions written as text."
         )
-    items = side.items() if hasattr(side, "items") else ((s, 1) for s in side)
+    try:
+        items = list(side.items() if hasattr(side, "items") else ((s, 1) for s in side))
+    except TypeError:
+        raise NetworkError(
+            f"{what} must be a mapping {{species: stoichiometry}} or a sequence of "
+            f"species names; got {side!r}."
+        ) from None
     cleaned = {}
     for species, count in items:
         _check_species_name(species)
-        if isinstance(count, bool) or int(count) != count or count < 0:
-            raise NetworkError(
-                f"stoichiometry of {species!r} in the {what} must be a whole number "
-                f">= 0; got {count!r}."
-            )
+        count = _check_stoichiometry(species, count, what)
         if count:
-            cleaned[species] = cleaned.get(species, 0) + int(count)
+            cleaned[species] = cleaned.get(species, 0) + count
     return cleaned
 
 
@@ -114,22 +136,170 @@ class Reaction:
         return tuple(s for s in self.reactants if s in self.products)
 
     def __str__(self):
-        lhs, rhs = _format_complex(self.reactants), _format_complex(self.products)
-        return f"{lhs} -> {rhs} [k = {self.rate:.12g}]"
+        """The reaction as one line of the ``.crn`` text format."""
+        from .text import format_reaction
+
+        return format_reaction(self)
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    """Index arrays behind the vectorised kinetics."""
+class _Kinetics:
+    """Index arrays behind the vectorised kinetics of one network state.
 
-    reactant_slots: np.ndarray  # (n_reactions, max_order), n_species pads
-    rates: np.ndarray  # (n_reactions,)
-    stoichiometry: sp.csr_matrix  # (n_species, n_reactions), products - reactants
-    effective: sp.csr_matrix  # the same with clamped rows zeroed
-    jac_rows: np.ndarray  # reaction index of each Jacobian slot entry
-    jac_cols: np.ndarray  # species index of each Jacobian slot entry
-    jac_slot: np.ndarray  # which reactant slot each entry differentiates
-    jac_mask: np.ndarray  # (n_reactions, max_order) slots holding a species
+    Each reaction gets ``max_order`` reactant *slots*, one per reactant
+    molecule (``2A`` fills two slots with ``A``); unused slots point at an
+    extra entry fixed to 1, so the flux is a product over slots. The
+    derivative of the flux with respect to slot ``s`` is the product of the
+    other slots, and summing slot derivatives that point at the same species
+    gives ``a * c ** (a - 1)`` without any division by a concentration.
+    """
+
+    def __init__(self, network):
+        n_s, n_r = network.n_species, network.n_reactions
+        index = network._index
+        max_order = max((r.order for r in network._reactions), default=0)
+        n_slots = max(max_order, 1)
+        slots = np.full((n_r, n_slots), n_s, dtype=np.intp)
+        rows, cols, vals = [], [], []
+        for j, r in enumerate(network._reactions):
+            s = 0
+            for name, count in r.reactants.items():
+                slots[j, s : s + count] = index[name]
+                s += count
+            change = dict.fromkeys(r.reactants, 0) | dict.fromkeys(r.products, 0)
+            for name, count in r.reactants.items():
+                change[name] -= count
+            for name, count in r.products.items():
+                change[name] += count
+            for name, delta in change.items():
+                if delta:
+                    rows.append(index[name])
+                    cols.append(j)
+                    vals.append(delta)
+
+        self.n_species, self.n_reactions, self.n_slots = n_s, n_r, n_slots
+        self.rates = network.rate_constants
+        self.slots = slots
+        self.slot_columns = [np.ascontiguousarray(slots[:, s]) for s in range(n_slots)]
+        self.stoichiometry = sp.csr_matrix(
+            (vals, (rows, cols)), shape=(n_s, n_r), dtype=float
+        )
+        free = ~network.clamped
+        keep = np.repeat(free, np.diff(self.stoichiometry.indptr))
+        effective = self.stoichiometry.copy()
+        effective.data = np.where(keep, effective.data, 0.0)
+        effective.eliminate_zeros()
+        self.effective = effective
+        self._compile_jacobian()
+
+    def _compile_jacobian(self):
+        """Precompute the sparsity pattern of ``d(N_eff v)/dc``.
+
+        Entry ``(i, k)`` of the Jacobian is ``sum_j N_eff[i, j] dv_j/dc_k``.
+        Every pair (reactant slot of reaction ``j`` pointing at species ``k``,
+        non-zero ``N_eff[i, j]``) contributes to one entry; the contributions
+        are gathered once into a sparse matrix ``self.assemble`` that maps
+        the slot derivatives (flattened, shape ``n_reactions * n_slots``) to
+        the Jacobian's values in CSR order.
+        """
+        n_s, n_slots = self.n_species, self.n_slots
+        used = self.slots < n_s
+        slot_reaction, slot_index = np.nonzero(used)
+        slot_species = self.slots[slot_reaction, slot_index]
+        slot_flat = slot_reaction * n_slots + slot_index
+
+        csc = self.effective.tocsc()
+        csc.sort_indices()
+        start = csc.indptr[slot_reaction]
+        counts = csc.indptr[slot_reaction + 1] - start
+        total = int(counts.sum())
+        owner = np.repeat(np.arange(slot_reaction.size), counts)
+        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        entry = np.repeat(start, counts) + offsets
+        target_rows = csc.indices[entry]
+        target_cols = slot_species[owner]
+        coefficients = csc.data[entry]
+
+        keys = target_rows.astype(np.int64) * n_s + target_cols
+        pattern, position = np.unique(keys, return_inverse=True)
+        self.jac_rows = (pattern // n_s).astype(np.intp)
+        self.jac_cols = (pattern % n_s).astype(np.intp)
+        self.jac_flat = pattern
+        self.jac_indptr = np.concatenate(
+            [[0], np.cumsum(np.bincount(self.jac_rows, minlength=n_s))]
+        ).astype(np.int32 if pattern.size < 2**31 else np.int64)
+        self.jac_indices = self.jac_cols.astype(self.jac_indptr.dtype)
+        self.assemble = sp.csr_matrix(
+            (coefficients, (position, slot_flat[owner])),
+            shape=(pattern.size, self.n_reactions * n_slots),
+        )
+        self.flux_jac_rows = slot_reaction
+        self.flux_jac_cols = slot_species
+        self.flux_jac_flat = slot_flat
+
+    # -- evaluation (no validation: callers check shapes) ----------------------
+
+    def extended(self, c):
+        """States with the constant-1 entry that unused slots point at."""
+        if c.ndim == 1:
+            ext = np.empty(self.n_species + 1)
+            ext[:-1] = c
+            ext[-1] = 1.0
+            return ext
+        pad = np.ones(c.shape[:-1] + (1,))
+        return np.concatenate([c, pad], axis=-1)
+
+    def flux(self, c):
+        ext = self.extended(c)
+        columns = self.slot_columns
+        if ext.ndim == 1:
+            # The solvers' path: plain indexing is the cheapest gather.
+            v = self.rates * ext[columns[0]]
+            for column in columns[1:]:
+                v *= ext[column]
+            return v
+        v = self.rates * np.take(ext, columns[0], axis=-1)
+        for column in columns[1:]:
+            v *= np.take(ext, column, axis=-1)
+        return v
+
+    def rhs(self, c):
+        return self.effective @ self.flux(c)
+
+    def slot_derivatives(self, c):
+        """``rates * prod of the other slots``, shape (n_reactions * n_slots,)."""
+        factors = self.extended(c)[self.slots]
+        n_slots = self.n_slots
+        if n_slots == 1:
+            others = np.ones_like(factors)
+        else:
+            # Prefix and suffix products: no division by a zero concentration.
+            prefix = np.ones_like(factors)
+            suffix = np.ones_like(factors)
+            for s in range(1, n_slots):
+                prefix[:, s] = prefix[:, s - 1] * factors[:, s - 1]
+                suffix[:, n_slots - 1 - s] = (
+                    suffix[:, n_slots - s] * factors[:, n_slots - s]
+                )
+            others = prefix * suffix
+        return (self.rates[:, None] * others).ravel()
+
+    def jacobian(self, c, sparse):
+        data = self.assemble @ self.slot_derivatives(c)
+        n = self.n_species
+        if sparse:
+            return sp.csr_matrix(
+                (data, self.jac_indices.copy(), self.jac_indptr.copy()), shape=(n, n)
+            )
+        dense = np.zeros((n, n))
+        dense.flat[self.jac_flat] = data
+        return dense
+
+    def flux_jacobian(self, c):
+        data = self.slot_derivatives(c)[self.flux_jac_flat]
+        return sp.csr_matrix(
+            (data, (self.flux_jac_rows, self.flux_jac_cols)),
+            shape=(self.n_reactions, self.n_species),
+        )
 
 
 class ReactionNetwork:
@@ -166,6 +336,7 @@ class ReactionNetwork:
         self._initial = []
         self._clamped = []
         self._reactions = []
+        self._reaction_names = set()
         self._compiled = None
 
     # -- building ---------------------------------------------------------------
@@ -181,6 +352,17 @@ class ReactionNetwork:
             Initial concentration (>= 0).
         clamped : bool, default=False
             Hold the species at its concentration (its rate of change is 0).
+
+        Returns
+        -------
+        int
+            The index of the new species in every concentration vector.
+
+        Examples
+        --------
+        >>> net = ReactionNetwork()
+        >>> net.add_species("X", initial=0.5, clamped=True)
+        0
         """
         _check_species_name(name)
         if name in self._index:
@@ -200,37 +382,61 @@ class ReactionNetwork:
         ----------
         reactants, products : mapping of str to int, or sequence of str
             Each side as ``{species: stoichiometry}`` or as a list of names
-            (repeated names add up); an empty side is allowed.
+            (repeated names add up); one side may be empty.
         rate : float
             Rate constant ``k >= 0``.
         name : str, optional
-            A label for the reaction.
+            A label for the reaction, unique among the reactions.
 
         Returns
         -------
         Reaction
+
+        Examples
+        --------
+        >>> net = ReactionNetwork()
+        >>> for s in "ABC":
+        ...     _ = net.add_species(s)
+        >>> print(net.add_reaction(["A", "A"], {"B": 1, "C": 2}, rate=0.1))
+        2A -> B + 2C [k = 0.1]
         """
         reactants = _complex(reactants, "reactants")
         products = _complex(products, "products")
+        label = f"{_format_complex(reactants)} -> {_format_complex(products)}"
+        if not reactants and not products:
+            raise NetworkError(
+                "a reaction needs at least one reactant or product; got both "
+                "sides empty."
+            )
         for species in (*reactants, *products):
             if species not in self._index:
                 raise NetworkError(
-                    f"reaction {_format_complex(reactants)} -> "
-                    f"{_format_complex(products)} uses unknown species {species!r}; "
-                    f"add it with add_species first."
+                    f"reaction {label} uses unknown species {species!r}; add it "
+                    f"with add_species first."
                 )
-        rate = _check_nonnegative(rate, "rate constant")
+        order = sum(reactants.values())
+        if order > MAX_REACTION_ORDER:
+            raise NetworkError(
+                f"reaction {label} has order {order}; at most {MAX_REACTION_ORDER} "
+                f"reactant molecules are supported."
+            )
+        rate = _check_nonnegative(rate, f"rate constant of reaction {label}")
         if name is not None:
-            _check_species_name(name)
+            _check_species_name(name, "reaction name")
+            if name in self._reaction_names:
+                raise NetworkError(f"reaction name {name!r} is used twice.")
         reaction = Reaction(reactants, products, rate, name)
         self._reactions.append(reaction)
+        if name is not None:
+            self._reaction_names.add(name)
         self._compiled = None
         return reaction
 
     def set_initial(self, name, value):
         """Set the initial concentration of a species."""
         i = self.index(name)
-        self._initial[i] = _check_nonnegative(value, f"initial concentration of {name!r}")
+        what = f"initial concentration of {name!r}"
+        self._initial[i] = _check_nonnegative(value, what)
 
     def set_clamped(self, name, clamped=True):
         """Clamp a species (hold it constant) or release it."""
@@ -238,7 +444,16 @@ class ReactionNetwork:
         self._compiled = None
 
     def copy(self):
-        """An independent copy of the network."""
+        """An independent copy of the network.
+
+        Examples
+        --------
+        >>> net = ReactionNetwork.from_text("A -> B [k = 2]")
+        >>> twin = net.copy()
+        >>> twin.set_initial("A", 1.0)
+        >>> float(net.initial_concentrations[0])
+        0.0
+        """
         new = ReactionNetwork(self.name)
         for s, c0, cl in zip(self._species, self._initial, self._clamped, strict=True):
             new.add_species(s, c0, cl)
@@ -297,6 +512,16 @@ class ReactionNetwork:
         ----------
         values : mapping of str to float, or array-like of shape (n_species,)
             Concentrations to set; ``None`` gives the initial state.
+
+        Returns
+        -------
+        ndarray of shape (n_species,)
+
+        Examples
+        --------
+        >>> net = ReactionNetwork.from_text("A -> B; A @i 1")
+        >>> net.state({"B": 0.5})
+        array([1. , 0.5])
         """
         c = self.initial_concentrations
         if values is None:
@@ -307,7 +532,12 @@ class ReactionNetwork:
                     value, f"concentration of {name!r}"
                 )
             return c
-        c = np.array(values, dtype=float)
+        try:
+            c = np.array(values, dtype=float)
+        except (TypeError, ValueError):
+            raise NetworkError(
+                f"a state must be numbers, one per species; got {values!r}."
+            ) from None
         if c.shape != (self.n_species,):
             raise NetworkError(
                 f"a state must have shape ({self.n_species},) (one value per "
@@ -333,47 +563,20 @@ class ReactionNetwork:
     # -- compiled kinetics ------------------------------------------------------
 
     def _compile(self):
-        if self._compiled is not None:
-            return self._compiled
-        if self.n_species == 0:
-            raise NetworkError("the network has no species; add some first.")
-        n_s, n_r = self.n_species, self.n_reactions
-        max_order = max((r.order for r in self._reactions), default=0)
-        slots = np.full((n_r, max(max_order, 1)), n_s, dtype=np.intp)
-        rows, cols, vals = [], [], []
-        for j, r in enumerate(self._reactions):
-            s = 0
-            for name, count in r.reactants.items():
-                i = self._index[name]
-                slots[j, s : s + count] = i
-                s += count
-            change = dict.fromkeys(r.reactants, 0) | dict.fromkeys(r.products, 0)
-            for name, count in r.reactants.items():
-                change[name] -= count
-            for name, count in r.products.items():
-                change[name] += count
-            for name, delta in change.items():
-                if delta:
-                    rows.append(self._index[name])
-                    cols.append(j)
-                    vals.append(delta)
-        stoich = sp.csr_matrix((vals, (rows, cols)), shape=(n_s, n_r), dtype=float)
-        keep = sp.diags((~self.clamped).astype(float))
-        effective = sp.csr_matrix(keep @ stoich)
-        effective.eliminate_zeros()
-        mask = slots < n_s
-        jac_rows, jac_slot = np.nonzero(mask)
-        self._compiled = _Compiled(
-            reactant_slots=slots,
-            rates=self.rate_constants,
-            stoichiometry=stoich,
-            effective=effective,
-            jac_rows=jac_rows,
-            jac_cols=slots[jac_rows, jac_slot],
-            jac_slot=jac_slot,
-            jac_mask=mask,
-        )
+        if self._compiled is None:
+            if self.n_species == 0:
+                raise NetworkError("the network has no species; add some first.")
+            self._compiled = _Kinetics(self)
         return self._compiled
+
+    def _concentrations(self, c):
+        c = np.asarray(c, dtype=float)
+        if c.ndim == 0 or c.shape[-1] != self.n_species:
+            raise NetworkError(
+                f"concentrations must have {self.n_species} values on their last "
+                f"axis (one per species); got shape {c.shape}."
+            )
+        return c
 
     def stoichiometry_matrix(self, sparse=False):
         """The stoichiometry matrix N (products minus reactants).
@@ -387,19 +590,16 @@ class ReactionNetwork:
         -------
         ndarray or csr_matrix of shape (n_species, n_reactions)
             Clamped species keep their rows here; :meth:`rhs` ignores them.
+
+        Examples
+        --------
+        >>> ReactionNetwork.from_text("A + E -> B + E").stoichiometry_matrix()
+        array([[-1.],
+               [ 0.],
+               [ 1.]])
         """
         N = self._compile().stoichiometry
         return N.copy() if sparse else N.toarray()
-
-    def _extended(self, c):
-        c = np.asarray(c, dtype=float)
-        if c.shape[-1] != self.n_species:
-            raise NetworkError(
-                f"concentrations must have {self.n_species} values on their last "
-                f"axis (one per species); got shape {c.shape}."
-            )
-        pad = np.ones(c.shape[:-1] + (1,))
-        return np.concatenate([c, pad], axis=-1)
 
     def flux(self, c):
         """Mass-action fluxes ``v_j = k_j prod_i c_i ** a_ij``.
@@ -412,10 +612,16 @@ class ReactionNetwork:
         Returns
         -------
         ndarray of shape (..., n_reactions)
+
+        Examples
+        --------
+        >>> net = ReactionNetwork.from_text("A + B -> C [k = 2]")
+        >>> net.flux([[1.0, 3.0, 0.0], [0.5, 0.5, 0.0]])
+        array([[6. ],
+               [0.5]])
         """
         comp = self._compile()
-        ext = self._extended(c)
-        return comp.rates * np.prod(ext[..., comp.reactant_slots], axis=-1)
+        return comp.flux(self._concentrations(c))
 
     def rhs(self, t, c):
         """Right-hand side ``dc/dt = N v(c)``, zero for clamped species.
@@ -432,37 +638,38 @@ class ReactionNetwork:
         -------
         ndarray of the shape of ``c``
         """
-        c = np.asarray(c, dtype=float)
         comp = self._compile()
+        c = np.asarray(c, dtype=float)
+        if c.ndim == 1 and c.shape[0] == self.n_species:
+            return comp.rhs(c)
         if c.ndim == 2 and c.shape[0] == self.n_species:
-            return comp.effective @ self.flux(c.T).T
-        return comp.effective @ self.flux(c)
+            return comp.effective @ comp.flux(c.T).T
+        raise NetworkError(
+            f"rhs takes a state of shape ({self.n_species},) or states as columns "
+            f"of shape ({self.n_species}, n_states); got shape {c.shape}."
+        )
 
     def flux_jacobian(self, c):
         """Jacobian of the fluxes, ``dv_j / dc_i``, as a sparse matrix.
+
+        Parameters
+        ----------
+        c : array-like of shape (n_species,)
 
         Returns
         -------
         csr_matrix of shape (n_reactions, n_species)
         """
-        comp = self._compile()
-        ext = self._extended(c)
-        factors = ext[comp.reactant_slots]  # (n_reactions, max_order)
-        n_slots = factors.shape[1]
-        # Product of all slots but one, for every slot, without dividing by c.
-        others = np.ones_like(factors)
-        for s in range(n_slots):
-            for t in range(n_slots):
-                if t != s:
-                    others[:, s] *= factors[:, t]
-        data = comp.rates[comp.jac_rows] * others[comp.jac_rows, comp.jac_slot]
-        return sp.csr_matrix(
-            (data, (comp.jac_rows, comp.jac_cols)),
-            shape=(self.n_reactions, self.n_species),
-        )
+        c = self._concentrations(c)
+        if c.ndim != 1:
+            raise NetworkError(f"flux_jacobian takes one state; got shape {c.shape}.")
+        return self._compile().flux_jacobian(c)
 
     def jacobian(self, t, c, sparse=True):
         """Analytic Jacobian of :meth:`rhs`, ``d(dc/dt)/dc``.
+
+        The sparsity pattern is fixed at compilation (entries that happen to
+        be zero at ``c`` are stored as explicit zeros).
 
         Parameters
         ----------
@@ -475,9 +682,18 @@ class ReactionNetwork:
         Returns
         -------
         csr_matrix or ndarray of shape (n_species, n_species)
+
+        Examples
+        --------
+        >>> net = ReactionNetwork.from_text("2A -> B [k = 3]")
+        >>> net.jacobian(0.0, [2.0, 0.0], sparse=False)
+        array([[-24.,   0.],
+               [ 12.,   0.]])
         """
-        J = sp.csr_matrix(self._compile().effective @ self.flux_jacobian(c))
-        return J if sparse else J.toarray()
+        c = self._concentrations(c)
+        if c.ndim != 1:
+            raise NetworkError(f"jacobian takes one state; got shape {c.shape}.")
+        return self._compile().jacobian(c, sparse)
 
     def conservation_laws(self):
         """Linear conservation laws: an orthonormal basis of the left null space.
@@ -490,6 +706,15 @@ class ReactionNetwork:
         Returns
         -------
         ndarray of shape (n_laws, n_species)
+
+        Examples
+        --------
+        >>> net = ReactionNetwork.from_text("A <=> B")
+        >>> law = net.conservation_laws()
+        >>> law.shape
+        (1, 2)
+        >>> bool(np.allclose(abs(law), np.sqrt(0.5)))
+        True
         """
         N = self._compile().effective.toarray()
         if N.shape[1] == 0:
@@ -500,26 +725,38 @@ class ReactionNetwork:
 
     @classmethod
     def from_text(cls, text, name="network"):
-        """Read a network written in the ``.crn`` text format."""
+        """Read a network written in the ``.crn`` text format.
+
+        See :func:`crnlearn.crn.text.parse_crn`.
+        """
         from .text import parse_crn
 
         return parse_crn(text, name=name)
 
     def to_text(self):
-        """Write the network in the ``.crn`` text format."""
+        """Write the network in the ``.crn`` text format.
+
+        See :func:`crnlearn.crn.text.format_crn`.
+        """
         from .text import format_crn
 
         return format_crn(self)
 
     @classmethod
     def from_sbml(cls, source):
-        """Read a mass-action network from an SBML document (path or string)."""
+        """Read a mass-action network from an SBML document (path or string).
+
+        See :func:`crnlearn.crn.sbml.read_sbml`.
+        """
         from .sbml import read_sbml
 
         return read_sbml(source)
 
     def to_sbml(self, path=None):
-        """Write the network as SBML Level 3; return the XML string."""
+        """Write the network as SBML Level 3; return the XML string.
+
+        See :func:`crnlearn.crn.sbml.write_sbml`.
+        """
         from .sbml import write_sbml
 
         return write_sbml(self, path)
