@@ -14,8 +14,12 @@ from .crn import (
     ReactionNetwork,
     SBMLError,
     SimulationResult,
+    StochasticSimulator,
     simulate,
+    simulate_stochastic,
 )
+from .learn import CRNClassifier, SignedCRNClassifier
+from .snn import SpikingClassifier
 
 try:
     __version__ = version("crnlearn")
@@ -23,12 +27,17 @@ except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0+unknown"
 
 __all__ = [
+    "CRNClassifier",
     "CRNParseError",
     "NetworkError",
     "Reaction",
     "ReactionNetwork",
     "SBMLError",
+    "SignedCRNClassifier",
     "SimulationResult",
+    "SpikingClassifier",
+    "StochasticSimulator",
     "simulate",
+    "simulate_stochastic",
     "__version__",
 ]

@@ -1,0 +1,651 @@
+"""Candidate reactant complexes, their fluxes, and the rules that select them.
+
+A learning network reads its inputs through *reactant complexes*: multisets
+of input species whose mass-action flux ``phi_S(x) = prod_{i in S} z_i`` is
+the product of their concentrations. With ``n_species`` input species and
+reactions of order up to ``q``, the candidates are every set of 1 to ``q``
+distinct species, listed in a canonical order: by size, then
+lexicographically (``(0,), (1,), ..., (0, 1), (0, 2), ..., (0, 1, 2), ...``).
+Candidate ``j`` of that list is the *candidate index* ``j``.
+
+Input species are the features (``X0 ... X{d-1}``, concentration ``x_i``)
+and, with dual rail, their complements (``Xbar0 ... Xbar{d-1}``,
+concentration ``1 - x_i``, input species index ``d + i``).
+
+Selection needs, for every candidate, statistics of its flux over a
+selection set: class-conditional sums (and sums of squares) and the largest
+flux. :func:`flux_statistics` accumulates them by streaming over chunks of
+samples and of candidates, so the per-sample fluxes of all 341,376 triples
+of 128 dual-rail species are never held at once: a chunk of complexes of
+size ``q - 1`` (the *prefixes*) is multiplied with all species in one
+matrix product, ``P^T Z``, which gives the sums of all candidates
+``prefix + (j,)`` at once.
+
+The selection rules rank candidates by a score (ties broken by the lower
+candidate index) and keep the ``n_reactions`` best:
+
+``"mean-flux"``
+    The largest mean flux over the selection set: the paper's rule.
+``"max-flux"``
+    The largest flux over the selection set.
+``"class-spread"``
+    The largest spread (population standard deviation) of the
+    class-conditional mean fluxes.
+``"class-contrast"``
+    One class after the other (round robin, classes in sorted order), the
+    candidate not yet chosen with the largest one-against-the-rest contrast
+    ``log((mean_c + f) / (mean_rest + f))`` (:func:`class_contrast`, floor
+    ``f`` = :data:`CONTRAST_FLOOR`), minus :data:`REUSE_PENALTY` for every
+    earlier use of each of its species by that class's complexes. Every
+    class gets complexes that fire for it and rarely for the others, spread
+    over different features.
+
+New rules are a function ``rule(stats, n_reactions) -> indices`` plus an
+entry in :data:`SELECTION_RULES`.
+"""
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "COMPLEMENT_PREFIX",
+    "FluxStatistics",
+    "INPUT_PREFIX",
+    "SELECTION_RULES",
+    "SelectionRule",
+    "candidate_complexes",
+    "class_contrast",
+    "complex_fluxes",
+    "complex_names",
+    "flux_statistics",
+    "input_concentrations",
+    "input_species_names",
+    "n_candidates",
+    "select_complexes",
+]
+
+#: Name prefix of the input species (one per feature).
+INPUT_PREFIX = "X"
+#: Name prefix of the complementary (dual-rail) input species.
+COMPLEMENT_PREFIX = "Xbar"
+#: Largest reaction order supported: triples of 128 species are 341,376
+#: candidates; quadruples would be over 10 million.
+MAX_ORDER = 3
+#: Floats held per intermediate array while streaming (about 32 MB).
+CHUNK_FLOATS = 4_000_000
+#: Mean flux added to both sides of the class-contrast ratio, so that rare
+#: complexes (mean flux near 0 everywhere) do not win on noise; chosen on
+#: validation folds of the digits training set (benchmarks/tune_learner.py).
+CONTRAST_FLOOR = 0.2
+#: Log-contrast subtracted per earlier use of each of a candidate's species
+#: among the complexes already chosen for the same class, so that a class's
+#: complexes spread over the input instead of repeating its single best
+#: feature; chosen on validation folds (benchmarks/tune_learner.py).
+REUSE_PENALTY = 0.1
+#: Candidates per class ranked at once by the class-contrast rule; the list
+#: is widened whenever a pick could come from outside it.
+SHORTLIST = 512
+
+
+# -- input species -------------------------------------------------------------
+
+
+def input_species_names(n_features, dual_rail=False):
+    """Names of the input species.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of features ``d``.
+    dual_rail : bool, default=False
+        Also name the complements ``Xbar0 ... Xbar{d-1}``.
+
+    Returns
+    -------
+    list of str
+        ``["X0", ..., "X{d-1}"]``, then the complements when ``dual_rail``.
+
+    Examples
+    --------
+    >>> input_species_names(2, dual_rail=True)
+    ['X0', 'X1', 'Xbar0', 'Xbar1']
+    """
+    names = [f"{INPUT_PREFIX}{i}" for i in range(n_features)]
+    if dual_rail:
+        names += [f"{COMPLEMENT_PREFIX}{i}" for i in range(n_features)]
+    return names
+
+
+def input_concentrations(X, dual_rail=False):
+    """Concentrations of the input species for each sample.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Feature concentrations in ``[0, 1]``.
+    dual_rail : bool, default=False
+        Append the complements ``1 - X``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_species)
+        ``n_species`` is ``n_features``, or ``2 * n_features`` with dual rail.
+
+    Examples
+    --------
+    >>> input_concentrations([[0.25, 1.0]], dual_rail=True)
+    array([[0.25, 1.  , 0.75, 0.  ]])
+    """
+    X = np.asarray(X, dtype=float)
+    return np.hstack([X, 1.0 - X]) if dual_rail else X
+
+
+# -- candidates ----------------------------------------------------------------
+
+
+def _check_order(order):
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
+        raise TypeError(f"order must be an int in [1, {MAX_ORDER}]; got {order!r}.")
+    if not 1 <= order <= MAX_ORDER:
+        raise ValueError(f"order must be in [1, {MAX_ORDER}]; got {order!r}.")
+    return int(order)
+
+
+def n_candidates(n_species, order):
+    """Number of candidate complexes: sets of 1 to ``order`` distinct species.
+
+    Examples
+    --------
+    >>> n_candidates(64, 2)
+    2080
+    >>> n_candidates(128, 3)
+    349632
+    """
+    order = _check_order(order)
+    return sum(math.comb(n_species, q) for q in range(1, order + 1))
+
+
+def candidate_complexes(n_species, order):
+    """The candidate complexes in canonical order.
+
+    Parameters
+    ----------
+    n_species : int
+        Number of input species.
+    order : int
+        Largest complex size (1 to 3).
+
+    Returns
+    -------
+    ndarray of int of shape (n_candidates, order)
+        Row ``j`` lists the species of candidate ``j``, padded with -1.
+
+    Examples
+    --------
+    >>> candidate_complexes(3, 2)
+    array([[ 0, -1],
+           [ 1, -1],
+           [ 2, -1],
+           [ 0,  1],
+           [ 0,  2],
+           [ 1,  2]])
+    """
+    order = _check_order(order)
+    table = np.full((n_candidates(n_species, order), order), -1, dtype=np.intp)
+    start = 0
+    for q in range(1, order + 1):
+        block = _combinations(n_species, q)
+        table[start : start + len(block), :q] = block
+        start += len(block)
+    return table
+
+
+def _combinations(n, q):
+    """All ``q``-subsets of ``range(n)`` in lexicographic order, shape (., q)."""
+    if q == 0:
+        return np.zeros((1, 0), dtype=np.intp)
+    flat = np.fromiter(
+        itertools.chain.from_iterable(itertools.combinations(range(n), q)),
+        dtype=np.intp,
+    )
+    return flat.reshape(-1, q)
+
+
+def _as_table(complexes):
+    """Complexes (tuples or a padded table) as a padded int table."""
+    if isinstance(complexes, np.ndarray) and complexes.ndim == 2:
+        return complexes.astype(np.intp, copy=False)
+    complexes = [tuple(int(i) for i in s) for s in complexes]
+    width = max((len(s) for s in complexes), default=1)
+    table = np.full((len(complexes), width), -1, dtype=np.intp)
+    for row, s in zip(table, complexes, strict=True):
+        row[: len(s)] = s
+    return table
+
+
+def complex_fluxes(Z, complexes):
+    """Mass-action fluxes ``phi_S = prod_{i in S} z_i`` of some complexes.
+
+    Parameters
+    ----------
+    Z : array-like of shape (n_samples, n_species)
+        Input species concentrations.
+    complexes : sequence of tuple of int, or ndarray of int of shape (K, q)
+        Species indices of each complex (a table is padded with -1).
+
+    Returns
+    -------
+    ndarray of shape (n_samples, K)
+
+    Examples
+    --------
+    >>> complex_fluxes([[0.5, 0.2, 1.0]], [(0,), (0, 1), (0, 1, 2)])
+    array([[0.5, 0.1, 0.1]])
+    """
+    Z = np.asarray(Z, dtype=float)
+    table = _as_table(complexes)
+    # A column of ones stands for the padding index -1.
+    padded = np.hstack([Z, np.ones((Z.shape[0], 1))])
+    fluxes = padded[:, table[:, 0]].copy()
+    for s in range(1, table.shape[1]):
+        fluxes *= padded[:, table[:, s]]
+    return fluxes
+
+
+def complex_names(complexes, species_names):
+    """Readable names of complexes, species joined by ``"_"``.
+
+    Examples
+    --------
+    >>> complex_names([(0,), (0, 2)], ["X0", "X1", "Xbar0"])
+    ['X0', 'X0_Xbar0']
+    """
+    table = _as_table(complexes)
+    return ["_".join(species_names[i] for i in row if i >= 0) for row in table]
+
+
+# -- streaming flux statistics -------------------------------------------------
+
+
+@dataclass
+class FluxStatistics:
+    """Statistics of every candidate's flux over a selection set.
+
+    Attributes
+    ----------
+    n_species : int
+        Number of input species.
+    order : int
+        Largest complex size.
+    class_counts : ndarray of shape (n_classes,)
+        Samples per class.
+    class_sums : ndarray of shape (n_classes, n_candidates)
+        Sum of each candidate's flux over the samples of each class.
+    class_square_sums : ndarray of shape (n_classes, n_candidates) or None
+        Sum of the squared fluxes, when requested.
+    max_flux : ndarray of shape (n_candidates,) or None
+        Largest flux over all samples, when requested.
+    """
+
+    n_species: int
+    order: int
+    class_counts: np.ndarray
+    class_sums: np.ndarray
+    class_square_sums: np.ndarray | None = None
+    max_flux: np.ndarray | None = None
+
+    @property
+    def n_samples(self):
+        return int(self.class_counts.sum())
+
+    @property
+    def n_candidates(self):
+        return self.class_sums.shape[1]
+
+    @property
+    def mean_flux(self):
+        """ndarray of shape (n_candidates,): mean flux over all samples."""
+        return self.class_sums.sum(axis=0) / max(self.n_samples, 1)
+
+    @property
+    def class_means(self):
+        """ndarray of shape (n_classes, n_candidates); 0 for an empty class."""
+        counts = np.maximum(self.class_counts, 1)[:, None]
+        return self.class_sums / counts
+
+    @property
+    def class_variances(self):
+        """ndarray of shape (n_classes, n_candidates): within-class variances."""
+        if self.class_square_sums is None:
+            raise ValueError(
+                "these statistics hold no squared fluxes; compute them with "
+                "flux_statistics(..., squares=True)."
+            )
+        counts = np.maximum(self.class_counts, 1)[:, None]
+        means = self.class_means
+        return np.maximum(self.class_square_sums / counts - means**2, 0.0)
+
+
+def _prefix_chunks(n_species, size, chunk):
+    """Chunks of the ``size``-subsets (lexicographic) as index tables."""
+    prefixes = _combinations(n_species, size)
+    for start in range(0, len(prefixes), chunk):
+        yield prefixes[start : start + chunk]
+
+
+def flux_statistics(
+    Z, y, n_classes=None, order=2, *, squares=False, maximum=False, chunk_size=None
+):
+    """Stream the flux statistics of all candidate complexes over samples.
+
+    Parameters
+    ----------
+    Z : array-like of shape (n_samples, n_species)
+        Input species concentrations of the selection set.
+    y : array-like of int of shape (n_samples,)
+        Class index of each sample, in ``[0, n_classes)``.
+    n_classes : int, default=None
+        Number of classes; ``max(y) + 1`` when None.
+    order : int, default=2
+        Largest complex size (1 to 3).
+    squares : bool, default=False
+        Also accumulate the class-conditional sums of squared fluxes.
+    maximum : bool, default=False
+        Also accumulate the largest flux of each candidate (the costliest
+        statistic: it needs the per-sample fluxes, chunk by chunk).
+    chunk_size : int, default=None
+        Floats per intermediate array; :data:`CHUNK_FLOATS` when None.
+
+    Returns
+    -------
+    FluxStatistics
+
+    Examples
+    --------
+    >>> Z = np.array([[1.0, 0.5], [0.0, 1.0]])
+    >>> stats = flux_statistics(Z, [0, 1], order=2)
+    >>> stats.class_sums
+    array([[1. , 0.5, 0.5],
+           [0. , 1. , 0. ]])
+    """
+    Z = np.asarray(Z, dtype=float)
+    y = np.asarray(y, dtype=np.intp)
+    order = _check_order(order)
+    n_samples, n_species = Z.shape
+    if n_classes is None:
+        n_classes = int(y.max()) + 1 if y.size else 0
+    chunk_size = int(chunk_size or CHUNK_FLOATS)
+    total = n_candidates(n_species, order)
+
+    counts = np.bincount(y, minlength=n_classes).astype(float)
+    sums = np.zeros((n_classes, total))
+    square_sums = np.zeros((n_classes, total)) if squares else None
+    largest = np.full(total, -np.inf) if maximum else None
+
+    # Samples sorted by class, so that each class is one slice.
+    by_class = np.argsort(y, kind="stable")
+    Z = Z[by_class]
+    bounds = np.concatenate([[0], np.cumsum(counts).astype(np.intp)])
+    slices = [slice(bounds[c], bounds[c + 1]) for c in range(n_classes)]
+    Z2 = Z**2 if squares else None
+
+    # Order 1: the species themselves.
+    for c, rows in enumerate(slices):
+        sums[c, :n_species] = Z[rows].sum(axis=0)
+        if squares:
+            square_sums[c, :n_species] = Z2[rows].sum(axis=0)
+    if maximum:
+        largest[:n_species] = Z.max(axis=0, initial=-np.inf)
+
+    # Order q >= 2: prefix complexes of size q - 1 times one more species.
+    start = n_species
+    last = np.arange(n_species)
+    prefix_chunk = max(1, chunk_size // max(n_samples, n_species, 1))
+    for q in range(2, order + 1):
+        for prefixes in _prefix_chunks(n_species, q - 1, prefix_chunk):
+            keep = last[None, :] > prefixes[:, -1][:, None]  # (p, n_species)
+            n_new = int(keep.sum())
+            if n_new == 0:
+                continue
+            P = complex_fluxes(Z, prefixes)  # (n_samples, p)
+            P2 = P**2 if squares else None
+            for c, rows in enumerate(slices):
+                sums[c, start : start + n_new] = (P[rows].T @ Z[rows])[keep]
+                if squares:
+                    square_sums[c, start : start + n_new] = (P2[rows].T @ Z2[rows])[
+                        keep
+                    ]
+            if maximum:
+                largest[start : start + n_new] = _chunked_max(P, Z, chunk_size)[keep]
+            start += n_new
+    return FluxStatistics(n_species, order, counts, sums, square_sums, largest)
+
+
+def _chunked_max(P, Z, chunk_size):
+    """``max_m P[m, p] * Z[m, j]`` over samples, in sample chunks."""
+    n_samples = P.shape[0]
+    step = max(1, chunk_size // max(P.shape[1] * Z.shape[1], 1))
+    out = np.full((P.shape[1], Z.shape[1]), -np.inf)
+    for m in range(0, n_samples, step):
+        block = P[m : m + step, :, None] * Z[m : m + step, None, :]
+        np.maximum(out, block.max(axis=0), out=out)
+    return out
+
+
+# -- selection rules -----------------------------------------------------------
+
+
+def _top(score, n_reactions):
+    """Indices of the ``n_reactions`` largest scores; ties to the lower index."""
+    if n_reactions < score.size:
+        # Everything tied with the n-th best is kept, so ties stay ordered.
+        threshold = np.partition(score, score.size - n_reactions)[
+            score.size - n_reactions
+        ]
+        candidates = np.flatnonzero(score >= threshold)
+    else:
+        candidates = np.arange(score.size)
+    order = np.lexsort((candidates, -score[candidates]))
+    return candidates[order[:n_reactions]]
+
+
+def _mean_flux(stats, n_reactions):
+    return _top(stats.mean_flux, n_reactions)
+
+
+def _max_flux(stats, n_reactions):
+    return _top(stats.max_flux, n_reactions)
+
+
+def _class_spread(stats, n_reactions):
+    present = stats.class_counts > 0
+    return _top(stats.class_means[present].std(axis=0), n_reactions)
+
+
+def class_contrast(stats, floor=None):
+    """One-against-the-rest contrast of every candidate for every class.
+
+    Parameters
+    ----------
+    stats : FluxStatistics
+    floor : float, default=None
+        Added to both mean fluxes before their ratio is taken;
+        :data:`CONTRAST_FLOOR` when None.
+
+    Returns
+    -------
+    ndarray of shape (n_classes, n_candidates)
+        ``log((mean_c + floor) / (mean_rest + floor))``, where ``mean_rest``
+        is the mean flux over the samples of the other classes.
+    """
+    floor = CONTRAST_FLOOR if floor is None else float(floor)
+    counts = np.maximum(stats.class_counts, 1)[:, None]
+    sums = stats.class_sums
+    rest_counts = np.maximum(stats.n_samples - stats.class_counts, 1)[:, None]
+    rest_means = (sums.sum(axis=0) - sums) / rest_counts
+    return np.log((sums / counts + floor) / (rest_means + floor))
+
+
+class _ClassRanking:
+    """One class's candidates ranked by penalised contrast, updated per pick.
+
+    Only the ``size`` best contrasts are kept (sorted by contrast, then by
+    candidate index); ``bound`` is the best contrast left out. Penalties
+    only lower scores, so a pick whose penalised score beats ``bound`` is
+    the exact best over all candidates; otherwise the list is widened.
+    """
+
+    def __init__(self, contrast, table, n_species, penalty, size):
+        self.contrast = contrast
+        self.table = table
+        self.penalty = penalty
+        self.uses = np.zeros(n_species + 1)
+        self.resize(size, taken=np.zeros(contrast.size, dtype=bool))
+
+    def resize(self, size, taken):
+        n = self.contrast.size
+        self.size = min(size, n)
+        if self.size < n:
+            top = np.argpartition(-self.contrast, self.size)[: self.size]
+            outside = np.ones(n, dtype=bool)
+            outside[top] = False
+            self.bound = float(self.contrast[outside].max())
+        else:
+            top = np.arange(n)
+            self.bound = -np.inf
+        self.indices = top[np.lexsort((top, -self.contrast[top]))]
+        # Padding (-1) reads the last entry of uses, which stays 0.
+        self.species = self.table[self.indices]
+        used = self.uses[self.species].sum(axis=1)
+        self.score = self.contrast[self.indices] - self.penalty * used
+        self.score[taken[self.indices]] = -np.inf
+
+    def best(self, taken):
+        """Position of the best untaken candidate, widening the list if needed."""
+        while True:
+            pos = int(np.argmax(self.score))
+            if self.score[pos] > self.bound or self.size == self.contrast.size:
+                return pos
+            self.resize(4 * self.size, taken)
+
+    def use(self, species):
+        """Penalise the listed candidates that share these species."""
+        for s in species[species >= 0]:
+            self.uses[s] += 1.0
+            self.score -= self.penalty * (self.species == s).any(axis=1)
+
+    def remove(self, candidate):
+        self.score[self.indices == candidate] = -np.inf
+
+
+def _class_contrast(stats, n_reactions, floor=None, reuse_penalty=None):
+    penalty = REUSE_PENALTY if reuse_penalty is None else float(reuse_penalty)
+    present = np.flatnonzero(stats.class_counts > 0)
+    contrast = class_contrast(stats, floor)[present]
+    table = candidate_complexes(stats.n_species, stats.order)
+    rankings = [
+        _ClassRanking(row, table, stats.n_species, penalty, SHORTLIST)
+        for row in contrast
+    ]
+    taken = np.zeros(table.shape[0], dtype=bool)
+    chosen = []
+    while len(chosen) < n_reactions:
+        for ranking in rankings:
+            if len(chosen) == n_reactions:
+                break
+            position = ranking.best(taken)
+            pick = int(ranking.indices[position])
+            chosen.append(pick)
+            taken[pick] = True
+            for other in rankings:
+                other.remove(pick)
+            ranking.use(table[pick])
+    return np.array(chosen, dtype=np.intp)
+
+
+@dataclass(frozen=True)
+class SelectionRule:
+    """A selection rule and the statistics it needs.
+
+    Attributes
+    ----------
+    select : callable
+        ``select(stats, n_reactions) -> ndarray of int`` (candidate indices).
+    squares, maximum : bool
+        Whether the rule reads squared-flux sums or the largest flux.
+    """
+
+    select: object
+    squares: bool = False
+    maximum: bool = False
+
+
+#: Selection rules by name; each gives ``n_reactions`` candidate indices.
+SELECTION_RULES = {
+    "mean-flux": SelectionRule(_mean_flux),
+    "max-flux": SelectionRule(_max_flux, maximum=True),
+    "class-spread": SelectionRule(_class_spread),
+    "class-contrast": SelectionRule(_class_contrast),
+}
+
+
+def select_complexes(
+    Z, y, n_reactions, *, order=2, rule="mean-flux", n_classes=None, stats=None,
+    **options,
+):
+    """Select the reactant complexes of a learning network.
+
+    Parameters
+    ----------
+    Z : array-like of shape (n_samples, n_species)
+        Input species concentrations of the selection set.
+    y : array-like of int of shape (n_samples,)
+        Class index of each sample (used by the class-aware rules).
+    n_reactions : int
+        Number of complexes ``K`` to keep.
+    order : int, default=2
+        Largest complex size.
+    rule : str, default="mean-flux"
+        A key of :data:`SELECTION_RULES`.
+    n_classes : int, default=None
+        Number of classes; ``max(y) + 1`` when None.
+    stats : FluxStatistics, default=None
+        Statistics computed before (with what the rule needs), to select
+        several times from one pass over the data.
+    **options
+        Keyword arguments of the rule (for ``"class-contrast"``: ``floor``,
+        ``reuse_penalty``).
+
+    Returns
+    -------
+    list of tuple of int
+        The ``n_reactions`` complexes (species indices), in selection order.
+
+    Examples
+    --------
+    >>> Z = np.array([[1.0, 0.5, 0.0], [0.8, 0.5, 1.0]])
+    >>> select_complexes(Z, [0, 1], 2, order=2, rule="mean-flux")
+    [(0,), (1,)]
+    """
+    if rule not in SELECTION_RULES:
+        raise ValueError(
+            f"rule must be one of {sorted(SELECTION_RULES)}; got {rule!r}."
+        )
+    Z = np.asarray(Z, dtype=float)
+    total = n_candidates(Z.shape[1], order)
+    if not 1 <= n_reactions <= total:
+        raise ValueError(
+            f"n_reactions must be in [1, {total}] (the candidate complexes of "
+            f"order <= {order} of {Z.shape[1]} input species); got {n_reactions}."
+        )
+    spec = SELECTION_RULES[rule]
+    if stats is None:
+        stats = flux_statistics(
+            Z, y, n_classes, order, squares=spec.squares, maximum=spec.maximum
+        )
+    indices = spec.select(stats, n_reactions, **options)
+    table = candidate_complexes(Z.shape[1], order)[indices]
+    return [tuple(int(i) for i in row if i >= 0) for row in table]
