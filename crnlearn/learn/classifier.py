@@ -55,7 +55,7 @@ def optimal_learning_rate(n_experts, n_rounds, reward, penalty):
     Examples
     --------
     >>> round(optimal_learning_rate(50, 1000, 1.0, 1.0), 4)
-    0.0884
+    0.0885
     """
     n_experts = max(int(n_experts), 2)
     n_rounds = max(int(n_rounds), 1)
