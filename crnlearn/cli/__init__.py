@@ -14,7 +14,7 @@ import sys
 __all__ = ["main", "build_parser"]
 
 #: Sub-command modules, in the order ``crnlearn --help`` lists them.
-COMMANDS = ("simulate", "convert")
+COMMANDS = ("simulate", "convert", "compare", "theory")
 
 
 def _configure_logging(verbosity, log_file):

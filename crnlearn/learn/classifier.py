@@ -35,6 +35,9 @@ from .network import NORMALISATIONS, build_learning_network
 
 __all__ = ["CRNClassifier", "optimal_learning_rate"]
 
+#: Backends that take no volume and no seed.
+DETERMINISTIC_BACKENDS = ("closed-form", "chemistry")
+
 
 def optimal_learning_rate(n_experts, n_rounds, reward, penalty):
     """The regret-optimal EWA learning rate ``sqrt(8 ln K / M) / (a + b)``.
@@ -113,10 +116,14 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
     n_passes : int, default=1
         Passes over the training set in ``fit``; each pass presents the
         samples in a new random order.
-    backend : {"closed-form", "chemistry"}, default="closed-form"
+    backend : str, default="closed-form"
+        A key of :data:`crnlearn.learn.backends.BACKENDS`.
         ``"closed-form"``: the EWA with cumulative gains, vectorised.
         ``"chemistry"``: the learning network integrated sample after
         sample (minutes for the digits at large ``K``).
+    volume : float, default=None
+        Molecules per unit concentration, for backends that count
+        molecules; ignored by the deterministic ones.
     normalisation : {"output", "complexes"}, default="output"
         Normalising reactions of the network (chemistry backend and
         :meth:`to_network`): through the output species (the paper's) or
@@ -190,6 +197,7 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         "readout_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "n_passes": [Interval(numbers.Integral, 1, None, closed="left")],
         "backend": [StrOptions(set(BACKENDS))],
+        "volume": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "normalisation": [StrOptions(set(NORMALISATIONS))],
         "encoding": [StrOptions({"minmax"}), None],
         "random_state": ["random_state"],
@@ -208,6 +216,7 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         readout_rate=1000.0,
         n_passes=1,
         backend="closed-form",
+        volume=None,
         normalisation="output",
         encoding="minmax",
         random_state=None,
@@ -223,6 +232,7 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         self.readout_rate = readout_rate
         self.n_passes = n_passes
         self.backend = backend
+        self.volume = volume
         self.normalisation = normalisation
         self.encoding = encoding
         self.random_state = random_state
@@ -255,7 +265,7 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         order = np.concatenate(
             [rng.permutation(X.shape[0]) for _ in range(self.n_passes)]
         )
-        self._learn(X, y, order)
+        self._learn(X, y, order, rng)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -304,7 +314,7 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
                     f"y holds labels not seen on the first call: {unknown.tolist()}; "
                     f"classes_ is {self.classes_.tolist()}."
                 )
-        self._learn(X, y, np.arange(X.shape[0]))
+        self._learn(X, y, np.arange(X.shape[0]), check_random_state(self.random_state))
         return self
 
     def _start(self, X, y, classes):
@@ -351,8 +361,14 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         self.n_rounds_ = 0
         self.chemistry_counters_ = {}
 
-    def _learn(self, X, y, order):
-        """Present the samples ``X[order]`` with the chosen backend."""
+    def _learn(self, X, y, order, rng):
+        """Present the samples ``X[order]`` with the chosen backend.
+
+        Backends other than the closed form get the network's normalisation,
+        the volume and a seed; the seed mixes ``rng`` with the rounds
+        presented so far, so successive ``partial_fit`` calls with an integer
+        ``random_state`` draw different but reproducible noise.
+        """
         Z = input_concentrations(self.encoder_.transform(X), self.dual_rail)[order]
         targets = np.searchsorted(self.classes_, y[order])
         problem = TrainingProblem(
@@ -371,9 +387,7 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
             weights=self.weights_,
             cumulative_gains=self.cumulative_gains_,
             outputs=self.outputs_,
-            options={"normalisation": self.normalisation}
-            if self.backend != "closed-form"
-            else {},
+            options=self._backend_options(rng),
         )
         result = BACKENDS[self.backend](problem)
         self.weights_ = result.weights
@@ -390,6 +404,16 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         for key, value in result.counters.items():
             self.chemistry_counters_[key] = self.chemistry_counters_.get(key, 0) + value
         return self
+
+    def _backend_options(self, rng):
+        if self.backend == "closed-form":
+            return {}
+        options = {"normalisation": self.normalisation}
+        if self.backend not in DETERMINISTIC_BACKENDS:
+            seed = np.random.SeedSequence([rng.randint(2**32 - 1), self.n_rounds_])
+            options["volume"] = self.volume
+            options["random_state"] = int(seed.generate_state(1)[0])
+        return options
 
     # -- prediction --------------------------------------------------------------
 
