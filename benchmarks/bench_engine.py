@@ -41,8 +41,16 @@ T_END = 10.0
 N_POINTS = 101
 RTOL, ATOL = 1e-8, 1e-10
 #: Largest accepted relative gap between the two final states (values
-#: below FLOOR count as FLOOR), a hundred times the solvers' tolerance.
+#: below FLOOR count as FLOOR), a hundred times the solvers' tolerance, or
+#: ten times the gap between libroadrunner's own two integrators when that
+#: is larger: both control the local error per step, so the global error of
+#: a large network after hundreds of steps can exceed the tolerance.
 AGREEMENT, FLOOR = 1e-5, 1e-6
+
+
+def relative_gap(a, b):
+    """Largest relative difference of two states (small values count as FLOOR)."""
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), FLOOR)))
 
 
 def best_of(repeats, function):
@@ -107,13 +115,14 @@ def run_roadrunner(xml, species, repeats, backend):
 
     # CVODE runs BDF (stiff, its default) or Adams (non-stiff); LSODA picks
     # between the two by itself, so libroadrunner gets its faster mode here.
-    times = {}
+    times, finals = {}, {}
     for mode, stiff in (("BDF", True), ("Adams", False)):
         rr.integrator.stiff = stiff
         times[mode], table = best_of(repeats, run)
+        finals[mode] = table[-1, 1:]
     mode = min(times, key=times.get)
     return {"load": load, "simulate": times[mode], "mode": mode, "times": times,
-            "final": table[-1, 1:]}
+            "final": finals[mode], "spread": relative_gap(*finals.values())}
 
 
 def main(argv=None):
@@ -151,8 +160,7 @@ def main(argv=None):
         ours = run_crnlearn(xml, args.repeats)
         theirs = run_roadrunner(xml, network.species, args.repeats,
                                 args.roadrunner_backend)
-        gap = np.max(np.abs(ours["final"] - theirs["final"])
-                     / np.maximum(np.abs(theirs["final"]), FLOOR))
+        gap = relative_gap(ours["final"], theirs["final"])
         moved = np.max(np.abs(theirs["final"] - network.initial_concentrations))
         rows.append((n_reactions, network.n_species, ours, theirs, gap, moved))
         print(f"  {n_reactions} reactions: crnlearn {ours['counters']}, "
@@ -163,7 +171,8 @@ def main(argv=None):
     header = (
         f"{'reactions':>9} {'species':>7} | {'rhs':>8} | {'crn sim':>8} "
         f"{'rr sim':>14} {'ratio':>6} | {'crn load':>8} {'rr load':>8} | "
-        f"{'crn l+s':>8} {'rr l+s':>8} {'ratio':>6} | {'final gap':>9}"
+        f"{'crn l+s':>8} {'rr l+s':>8} {'ratio':>6} | {'final gap':>9} "
+        f"{'rr spread':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -179,18 +188,19 @@ def main(argv=None):
             f"{theirs['simulate'] / ours['simulate']:>6.2f} | "
             f"{crn_load:>7.3f}s {theirs['load']:>7.2f}s | "
             f"{crn_total:>7.3f}s {rr_total:>7.2f}s {rr_total / crn_total:>6.1f} | "
-            f"{gap:>9.1e}"
+            f"{gap:>9.1e} {theirs['spread']:>9.1e}"
         )
-        ok &= gap < AGREEMENT and moved > 0.01
+        ok &= gap < max(AGREEMENT, 10 * theirs["spread"]) and moved > 0.01
     print(
         "\nrhs: one crnlearn right-hand side evaluation. crn load: read_sbml + "
         "compile; rr load: RoadRunner(sbml). l+s: load + simulate. ratio: "
         "libroadrunner time / crnlearn time. final gap: largest relative "
-        f"difference of the final states (values below {FLOOR} count as {FLOOR})."
+        f"difference of the final states (values below {FLOOR} count as {FLOOR}); "
+        "rr spread: the same between libroadrunner's BDF and Adams runs."
     )
     if not ok:
-        print(f"FAILED: final states differ by more than {AGREEMENT} or did not "
-              "move", file=sys.stderr)
+        print(f"FAILED: final states differ by more than {AGREEMENT} (or ten "
+              "times libroadrunner's own spread) or did not move", file=sys.stderr)
         return 1
     return 0
 
