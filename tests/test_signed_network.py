@@ -4,7 +4,11 @@ import numpy as np
 import pytest
 
 from crnlearn.crn import simulate
-from crnlearn.datasets import load_digits_split
+from crnlearn.datasets import (
+    conjunction_objects,
+    load_digits_split,
+    make_conjunction_task,
+)
 from crnlearn.learn.complexes import complex_fluxes
 from crnlearn.learn.signed import (
     SignedCRNClassifier,
@@ -125,7 +129,9 @@ def test_presentations_make_the_eg_update():
 
 
 def test_independent_simulator_agrees_on_one_presentation():
-    roadrunner = pytest.importorskip("roadrunner")
+    # libroadrunner is a test dependency: without it this test errors.
+    import roadrunner
+
     eta, beta = 0.5, 8.0
     net, layout, w_pos, w_neg = small_network(1e4, beta=beta, eta=eta)
     rr = roadrunner.RoadRunner(net.to_sbml())
@@ -159,14 +165,19 @@ def test_gap_shrinks_as_time_scale_separation_grows(digits_subset):
     X, X_test, y, _ = digits_subset
     params = dict(n_reactions=8, n_passes=1, random_state=0)
     fast = SignedCRNClassifier(**params).fit(X, y)
-    gaps = []
+    gaps, mass_errors = [], []
     for separation in (10.0, 100.0, 1000.0):
         chem = SignedCRNClassifier(
             backend="chemistry", time_scale_separation=separation, **params
         ).fit(X, y)
         gaps.append(np.abs(chem.coef_ - fast.coef_).max())
+        total = chem.weights_positive_.sum(axis=1) + chem.weights_negative_.sum(1)
+        mass_errors.append(np.abs(total - 1.0).max())
+    # both errors are O(1 / s): a tenfold separation divides them by about 10
     assert gaps[0] > 5 * gaps[1] > 25 * gaps[2]
     assert gaps[2] < 1e-4
+    assert mass_errors[0] > 5 * mass_errors[1] > 25 * mass_errors[2]
+    assert mass_errors[2] < 1e-4
     np.testing.assert_array_equal(chem.predict(X_test), fast.predict(X_test))
 
 
@@ -194,13 +205,54 @@ def test_closed_form_weights_are_the_cumulative_gains(digits_subset):
     )
 
 
-@pytest.mark.slow
-def test_chemistry_reproduces_fast_path_on_digits():
+#: Small K at which the chemistry is run on the digits.
+CHEMISTRY_K = 20
+#: Test images read by the chemistry in the default suite (all in the slow one).
+CHEMISTRY_READS = 60
+
+
+@pytest.fixture(scope="module")
+def digits_fast_small_k():
     X_train, X_test, y_train, y_test = load_digits_split()
-    params = dict(n_reactions=20, n_passes=1, random_state=0)
-    fast = SignedCRNClassifier(**params).fit(X_train, y_train)
-    chem = SignedCRNClassifier(backend="chemistry", **params).fit(X_train, y_train)
+    clf = SignedCRNClassifier(n_reactions=CHEMISTRY_K, n_passes=1, random_state=0)
+    return clf.fit(X_train, y_train), X_test, y_test
+
+
+def test_chemical_read_reproduces_fast_predictions_on_digits(digits_fast_small_k):
+    clf, X_test, _ = digits_fast_small_k
+    X = X_test[:CHEMISTRY_READS]
+    proba = clf.chemical_predict_proba(X)
+    np.testing.assert_allclose(proba, clf.predict_proba(X), atol=1e-4)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
+
+
+@pytest.mark.slow
+def test_chemistry_reproduces_fast_path_on_digits(digits_fast_small_k):
+    # training: 1437 presentations of three phases each (about 3 minutes)
+    fast, X_test, y_test = digits_fast_small_k
+    X_train, _, y_train, _ = load_digits_split()
+    chem = SignedCRNClassifier(
+        n_reactions=CHEMISTRY_K, n_passes=1, backend="chemistry", random_state=0
+    ).fit(X_train, y_train)
+    assert chem.complexes_ == fast.complexes_
     assert np.abs(chem.coef_ - fast.coef_).max() < 1e-3
     agree = np.mean(chem.predict(X_test) == fast.predict(X_test))
     assert agree >= 1.0 - 1 / len(y_test)
     assert abs(chem.score(X_test, y_test) - fast.score(X_test, y_test)) <= 1 / 360
+    # the read phase of the chemically trained network on every test image
+    proba = chem.chemical_predict_proba(X_test)
+    chemical = chem.classes_[proba.argmax(axis=1)]
+    assert np.mean(chemical == fast.predict(X_test)) >= 1.0 - 1 / len(y_test)
+
+
+def test_chemistry_solves_the_conjunction_task():
+    # the staircase of task 2 needs pairs: no linear threshold separates it
+    X, y = make_conjunction_task(task=2, n_samples=45, random_state=0)
+    objects, labels = conjunction_objects(task=2)
+    params = dict(n_reactions=12, n_passes=1, random_state=0)
+    fast = SignedCRNClassifier(**params).fit(X, y)
+    chem = SignedCRNClassifier(backend="chemistry", **params).fit(X, y)
+    assert np.abs(chem.coef_ - fast.coef_).max() < 1e-4
+    proba = chem.chemical_predict_proba(objects)
+    np.testing.assert_array_equal(chem.classes_[proba.argmax(axis=1)], labels)
+    np.testing.assert_array_equal(fast.predict(objects), labels)

@@ -10,6 +10,7 @@ The class score of a sample is the steady-state output concentration
 ``y_c = sum_S w_{c,S} phi_S(x)``; the predicted class is the largest.
 """
 
+import functools
 import numbers
 import warnings
 
@@ -19,6 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import ThreadpoolController
 
 from ..crn.simulate import simulate
 from ..encoding import ConcentrationEncoder
@@ -37,6 +39,21 @@ __all__ = ["CRNClassifier", "optimal_learning_rate"]
 
 #: Backends that take no volume and no seed.
 DETERMINISTIC_BACKENDS = ("closed-form", "chemistry")
+#: BLAS threads in fit and predict: the matrix products are small (a Gram
+#: matrix of 128 species, a few hundred samples by K complexes), so waking
+#: threads costs more than it gives, on a loaded machine up to 100 times.
+BLAS_THREADS = 1
+
+
+@functools.lru_cache(maxsize=1)
+def _threadpool_controller():
+    """One controller per process: building it scans the loaded libraries."""
+    return ThreadpoolController()
+
+
+def _few_blas_threads():
+    """Context that limits BLAS to :data:`BLAS_THREADS` (about 20 us)."""
+    return _threadpool_controller().limit(limits=BLAS_THREADS, user_api="blas")
 
 
 def optimal_learning_rate(n_experts, n_rounds, reward, penalty):
@@ -252,6 +269,10 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
+        with _few_blas_threads():
+            return self._fit(X, y)
+
+    def _fit(self, X, y):
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         classes = np.unique(y)
@@ -286,6 +307,10 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
+        with _few_blas_threads():
+            return self._partial_fit(X, y, classes)
+
+    def _partial_fit(self, X, y, classes):
         first = not hasattr(self, "weights_")
         X, y = validate_data(self, X, y, dtype=np.float64, reset=first)
         check_classification_targets(y)
@@ -393,10 +418,15 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         self.weights_ = result.weights
         self.cumulative_gains_ = result.cumulative_gains
         self.outputs_ = result.outputs
-        self.weight_history_ = np.concatenate(
-            [self.weight_history_, result.weight_history]
-        )
-        self.gains_ = np.concatenate([self.gains_, result.gains])
+        if self.n_rounds_:
+            self.weight_history_ = np.concatenate(
+                [self.weight_history_, result.weight_history]
+            )
+            self.gains_ = np.concatenate([self.gains_, result.gains])
+        else:
+            # The first presentation: no copy of the (large) arrays.
+            self.weight_history_ = result.weight_history
+            self.gains_ = result.gains
         self.presentation_order_ = np.concatenate(
             [self.presentation_order_, np.asarray(order, dtype=np.intp)]
         )
@@ -436,7 +466,9 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         return complex_fluxes(self._input_concentrations(X), self.complexes_)
 
     def _scores(self, X):
-        return self.complex_fluxes(X) @ self.weights_.T
+        fluxes = self.complex_fluxes(X)
+        with _few_blas_threads():
+            return fluxes @ self.weights_.T
 
     def decision_function(self, X):
         """Class scores: the steady-state outputs ``y_c = sum_S w_{c,S} phi_S``.

@@ -14,12 +14,13 @@ concentration ``1 - x_i``, input species index ``d + i``).
 
 Selection needs, for every candidate, statistics of its flux over a
 selection set: class-conditional sums (and sums of squares) and the largest
-flux. :func:`flux_statistics` accumulates them by streaming over chunks of
-samples and of candidates, so the per-sample fluxes of all 341,376 triples
-of 128 dual-rail species are never held at once: a chunk of complexes of
-size ``q - 1`` (the *prefixes*) is multiplied with all species in one
-matrix product, ``P^T Z``, which gives the sums of all candidates
-``prefix + (j,)`` at once.
+flux. :func:`flux_statistics` computes them without listing per-sample
+fluxes where it can: the sums of all pairs are the upper triangles of the
+class Gram matrices ``Z_c^T Z_c`` (one matrix product per class), and the
+triples of 128 dual-rail species (341,376 of them) are streamed in chunks
+of pair *prefixes*, each multiplied with all species in one matrix product
+``P^T Z``. Only the largest flux needs the per-sample fluxes, chunk by
+chunk.
 
 The selection rules rank candidates by a score (ties broken by the lower
 candidate index) and keep the ``n_reactions`` best:
@@ -44,11 +45,12 @@ New rules are a function ``rule(stats, n_reactions) -> indices`` plus an
 entry in :data:`SELECTION_RULES`.
 """
 
-import itertools
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 __all__ = [
     "COMPLEMENT_PREFIX",
@@ -85,10 +87,6 @@ CONTRAST_FLOOR = 0.2
 #: complexes spread over the input instead of repeating its single best
 #: feature; chosen on validation folds (benchmarks/tune_learner.py).
 REUSE_PENALTY = 0.1
-#: Candidates per class ranked at once by the class-contrast rule; the list
-#: is widened whenever a pick could come from outside it.
-SHORTLIST = 512
-
 
 # -- input species -------------------------------------------------------------
 
@@ -194,24 +192,44 @@ def candidate_complexes(n_species, order):
            [ 1,  2]])
     """
     order = _check_order(order)
+    return _candidate_table(int(n_species), order).copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _candidate_table(n_species, order):
+    """Read-only cached :func:`candidate_complexes`."""
     table = np.full((n_candidates(n_species, order), order), -1, dtype=np.intp)
     start = 0
     for q in range(1, order + 1):
         block = _combinations(n_species, q)
         table[start : start + len(block), :q] = block
         start += len(block)
+    table.setflags(write=False)
     return table
 
 
 def _combinations(n, q):
-    """All ``q``-subsets of ``range(n)`` in lexicographic order, shape (., q)."""
+    """All ``q``-subsets of ``range(n)`` in lexicographic order, shape (., q).
+
+    Built with array operations (no Python loop over subsets) and cached
+    read-only, since every fit of a learner asks for the same tables.
+    """
     if q == 0:
-        return np.zeros((1, 0), dtype=np.intp)
-    flat = np.fromiter(
-        itertools.chain.from_iterable(itertools.combinations(range(n), q)),
-        dtype=np.intp,
-    )
-    return flat.reshape(-1, q)
+        table = np.zeros((1, 0), dtype=np.intp)
+    elif q == 1:
+        table = np.arange(n, dtype=np.intp)[:, None]
+    else:
+        # Extend each (q-1)-subset by every larger last element.
+        shorter = _combinations(n, q - 1)
+        counts = np.maximum(n - 1 - shorter[:, -1], 0) if len(shorter) else []
+        owner = np.repeat(np.arange(len(shorter)), counts)
+        first = np.cumsum(counts) - counts
+        offset = np.arange(owner.size) - np.repeat(first, counts)
+        table = np.empty((owner.size, q), dtype=np.intp)
+        table[:, :-1] = shorter[owner]
+        table[:, -1] = shorter[owner, -1] + 1 + offset
+    table.setflags(write=False)
+    return table
 
 
 def _as_table(complexes):
@@ -399,12 +417,25 @@ def flux_statistics(
             square_sums[c, :n_species] = Z2[rows].sum(axis=0)
     if maximum:
         largest[:n_species] = Z.max(axis=0, initial=-np.inf)
+    if order == 1:
+        return FluxStatistics(n_species, order, counts, sums, square_sums, largest)
 
-    # Order q >= 2: prefix complexes of size q - 1 times one more species.
-    start = n_species
+    # Order 2: the pair sums are the upper triangles of the class Gram
+    # matrices, in the lexicographic order of the candidates.
+    upper = np.triu_indices(n_species, 1)
+    pairs = slice(n_species, n_species + upper[0].size)
+    for c, rows in enumerate(slices):
+        sums[c, pairs] = (Z[rows].T @ Z[rows])[upper]
+        if squares:
+            square_sums[c, pairs] = (Z2[rows].T @ Z2[rows])[upper]
+    if maximum:
+        largest[pairs] = _chunked_max(Z, Z, chunk_size)[upper]
+
+    # Order 3: pair prefixes times one more species, streamed in chunks.
+    start = pairs.stop
     last = np.arange(n_species)
     prefix_chunk = max(1, chunk_size // max(n_samples, n_species, 1))
-    for q in range(2, order + 1):
+    for q in range(3, order + 1):
         for prefixes in _prefix_chunks(n_species, q - 1, prefix_chunk):
             keep = last[None, :] > prefixes[:, -1][:, None]  # (p, n_species)
             n_new = int(keep.sum())
@@ -482,6 +513,8 @@ def class_contrast(stats, floor=None):
         is the mean flux over the samples of the other classes.
     """
     floor = CONTRAST_FLOOR if floor is None else float(floor)
+    if not floor > 0:
+        raise ValueError(f"floor must be a number > 0; got {floor!r}.")
     counts = np.maximum(stats.class_counts, 1)[:, None]
     sums = stats.class_sums
     rest_counts = np.maximum(stats.n_samples - stats.class_counts, 1)[:, None]
@@ -489,81 +522,73 @@ def class_contrast(stats, floor=None):
     return np.log((sums / counts + floor) / (rest_means + floor))
 
 
-class _ClassRanking:
-    """One class's candidates ranked by penalised contrast, updated per pick.
+@functools.lru_cache(maxsize=8)
+def _species_members(n_species, order):
+    """For every species, the candidates that contain it.
 
-    Only the ``size`` best contrasts are kept (sorted by contrast, then by
-    candidate index); ``bound`` is the best contrast left out. Penalties
-    only lower scores, so a pick whose penalised score beats ``bound`` is
-    the exact best over all candidates; otherwise the list is widened.
+    Returns
+    -------
+    members : ndarray of int
+        Candidate indices grouped by species.
+    bounds : ndarray of int of shape (n_species + 1,)
+        Species ``s`` owns ``members[bounds[s]:bounds[s + 1]]``.
     """
-
-    def __init__(self, contrast, table, n_species, penalty, size):
-        self.contrast = contrast
-        self.table = table
-        self.penalty = penalty
-        self.uses = np.zeros(n_species + 1)
-        self.resize(size, taken=np.zeros(contrast.size, dtype=bool))
-
-    def resize(self, size, taken):
-        n = self.contrast.size
-        self.size = min(size, n)
-        if self.size < n:
-            top = np.argpartition(-self.contrast, self.size)[: self.size]
-            outside = np.ones(n, dtype=bool)
-            outside[top] = False
-            self.bound = float(self.contrast[outside].max())
-        else:
-            top = np.arange(n)
-            self.bound = -np.inf
-        self.indices = top[np.lexsort((top, -self.contrast[top]))]
-        # Padding (-1) reads the last entry of uses, which stays 0.
-        self.species = self.table[self.indices]
-        used = self.uses[self.species].sum(axis=1)
-        self.score = self.contrast[self.indices] - self.penalty * used
-        self.score[taken[self.indices]] = -np.inf
-
-    def best(self, taken):
-        """Position of the best untaken candidate, widening the list if needed."""
-        while True:
-            pos = int(np.argmax(self.score))
-            if self.score[pos] > self.bound or self.size == self.contrast.size:
-                return pos
-            self.resize(4 * self.size, taken)
-
-    def use(self, species):
-        """Penalise the listed candidates that share these species."""
-        for s in species[species >= 0]:
-            self.uses[s] += 1.0
-            self.score -= self.penalty * (self.species == s).any(axis=1)
-
-    def remove(self, candidate):
-        self.score[self.indices == candidate] = -np.inf
+    table = _candidate_table(n_species, order)
+    candidate, _ = np.nonzero(table >= 0)
+    species = table[table >= 0]
+    by_species = np.argsort(species, kind="stable")
+    members = candidate[by_species]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(species, minlength=n_species))])
+    members.setflags(write=False)
+    return members, bounds
 
 
 def _class_contrast(stats, n_reactions, floor=None, reuse_penalty=None):
     penalty = REUSE_PENALTY if reuse_penalty is None else float(reuse_penalty)
     present = np.flatnonzero(stats.class_counts > 0)
     contrast = class_contrast(stats, floor)[present]
-    table = candidate_complexes(stats.n_species, stats.order)
-    rankings = [
-        _ClassRanking(row, table, stats.n_species, penalty, SHORTLIST)
-        for row in contrast
-    ]
-    taken = np.zeros(table.shape[0], dtype=bool)
-    chosen = []
-    while len(chosen) < n_reactions:
-        for ranking in rankings:
-            if len(chosen) == n_reactions:
+    table = _candidate_table(stats.n_species, stats.order)
+    members, bounds = _species_members(stats.n_species, stats.order)
+
+    return _greedy_contrast(contrast, table, members, bounds, n_reactions, penalty)
+
+
+@njit(cache=True)
+def _greedy_contrast(contrast, table, members, bounds, n_reactions, penalty):
+    """Round-robin picks of the class-contrast rule (compiled loop).
+
+    The score of a candidate for class ``c`` is its contrast minus
+    ``penalty`` for every earlier use, by ``c``'s picks, of each of its
+    species; taken candidates score ``-inf`` for every class. The first
+    maximum wins, so ties go to the lower candidate index.
+    """
+    n_classes, n_total = contrast.shape
+    score = contrast.copy()
+    uses = np.zeros_like(contrast)
+    chosen = np.empty(n_reactions, dtype=np.intp)
+    n_chosen = 0
+    while n_chosen < n_reactions:
+        for c in range(n_classes):
+            if n_chosen == n_reactions:
                 break
-            position = ranking.best(taken)
-            pick = int(ranking.indices[position])
-            chosen.append(pick)
-            taken[pick] = True
-            for other in rankings:
-                other.remove(pick)
-            ranking.use(table[pick])
-    return np.array(chosen, dtype=np.intp)
+            pick = 0
+            best = -np.inf
+            for j in range(n_total):
+                if score[c, j] > best:
+                    best = score[c, j]
+                    pick = j
+            chosen[n_chosen] = pick
+            n_chosen += 1
+            for k in range(n_classes):
+                score[k, pick] = -np.inf
+            for i in table[pick]:
+                if i < 0:
+                    break
+                for j in members[bounds[i] : bounds[i + 1]]:
+                    uses[c, j] += 1.0
+                    if score[c, j] != -np.inf:
+                        score[c, j] = contrast[c, j] - penalty * uses[c, j]
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -647,5 +672,5 @@ def select_complexes(
             Z, y, n_classes, order, squares=spec.squares, maximum=spec.maximum
         )
     indices = spec.select(stats, n_reactions, **options)
-    table = candidate_complexes(Z.shape[1], order)[indices]
-    return [tuple(int(i) for i in row if i >= 0) for row in table]
+    rows = _candidate_table(Z.shape[1], order)[indices].tolist()
+    return [tuple(i for i in row if i >= 0) for row in rows]

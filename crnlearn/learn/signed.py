@@ -17,22 +17,32 @@ mass-action reactions and its expert aggregation, and changes three things:
    network already classifies with confidence hardly changes the weights.
    This is the gradient of the cross-entropy of the softmax output, so the
    network follows exponentiated gradient descent on a logistic loss.
-3. **Selected complexes that carry different information.** The default
-   rule, ``"decorrelated-contrast"``, ranks candidate complexes per class by
-   how much more they flow on that class than on the others (in units of
-   their within-class spread), takes the classes in turn, and skips a
-   candidate whose flux over the selection set correlates with an already
-   chosen one beyond ``max_correlation``. Without the last step the best
-   ranked pairs and triples are near copies of each other.
+3. **Complexes selected per class, up to triples.** Every class in turn
+   takes the candidate complexes that flow much more on it than on the
+   others. The default rule is ``"class-contrast"``
+   (:mod:`crnlearn.learn.complexes`: a log ratio of class mean fluxes, with
+   a penalty for reusing a class's species) over complexes of up to 3 input
+   species; this learner adds ``"decorrelated-contrast"``
+   (:func:`decorrelated_contrast`), which ranks by a signal-to-noise
+   contrast and skips a candidate whose flux correlates with an already
+   chosen one beyond ``max_correlation``. Both stream over the 349,632
+   candidates of the 128 dual-rail digit inputs without holding their
+   per-sample fluxes.
 
 The softmax is computed by the network itself: a read phase in which the
 prediction species follow the replicator equation driven by the class
 scores, which from a uniform start is exactly the softmax
-(:mod:`crnlearn.learn.signed_network` lists every reaction). Measured on a
-validation split of the digits training set (``benchmarks/tune_signed.py``),
-the softmax beat the simpler normalisations that a network can compute at
-steady state (division by the total positive output, by its square, and a
-winner-take-all mistake signal) by 2 to 3 points of accuracy.
+(:mod:`crnlearn.learn.signed_network` lists every reaction). Measured on
+validation splits of the digits training set (``benchmarks/tune_signed.py``,
+each normalisation at its best learning rate), the softmax beat the simpler
+normalisations that a network can compute at steady state: by 0.7 points
+of accuracy a winner-take-all mistake signal and division by the sum of
+squared positive outputs, by 2 points division by the total positive
+output.
+
+The defaults (triples, ``"class-contrast"``, K = 200, ``eta = 0.3``,
+``beta = 200``, 8 passes) are the configuration of best validation accuracy
+found by ``benchmarks/tune_signed.py`` on the digits training images only.
 
 Two backends compute the same model: ``"closed-form"`` runs EG+- with the
 softmax gains, vectorised over classes and experts (the fast path);
@@ -411,24 +421,25 @@ class SignedCRNClassifier(ClassifierMixin, BaseEstimator):
     n_reactions : int, default=200
         Number of selected complexes ``K``; more than the candidates of
         ``order`` and ``dual_rail`` warns and keeps them all.
-    order : int, default=2
-        Largest complex size (1 to 3).
+    order : int, default=3
+        Largest complex size (1 to 3). The read-out reactions have order
+        ``order + 1`` and the learning reactions ``order + 2``.
     dual_rail : bool, default=True
         Also use the complementary inputs ``1 - x_i``.
-    selection : str, default="decorrelated-contrast"
+    selection : str, default="class-contrast"
         ``"decorrelated-contrast"`` (see :func:`decorrelated_contrast`) or a
         rule of :data:`crnlearn.learn.complexes.SELECTION_RULES` (the
         paper's is ``"mean-flux"``).
     max_correlation : float, default=0.6
         Largest absolute correlation between the fluxes of two selected
         complexes (``"decorrelated-contrast"`` only); 1 disables the check.
-    learning_rate : float, default=0.1
+    learning_rate : float, default=0.3
         ``eta``: rate constant of the reward and penalty reactions. The
         EG+- learning rate per presentation is
         ``learning_rate * presentation_time``.
-    inverse_temperature : float, default=100.0
+    inverse_temperature : float, default=200.0
         ``beta`` of the softmax the network computes from its scores.
-    n_passes : int, default=3
+    n_passes : int, default=8
         Passes over the training set, each in a new random order.
     presentation_time : float, default=1.0
         ``tau``: duration of each of the three phases of a presentation.
@@ -438,7 +449,9 @@ class SignedCRNClassifier(ClassifierMixin, BaseEstimator):
         it; the closed form is its limit ``s -> infinity``.
     backend : {"closed-form", "chemistry"}, default="closed-form"
         ``"closed-form"``: vectorised EG+-. ``"chemistry"``: integrate the
-        network sample after sample (slow: minutes for the digits).
+        network sample after sample, three phases each (slow: about 0.1 s
+        per presented sample at K = 20, so minutes per pass over the digits
+        at small K, and hours at the defaults).
     encoding : {"minmax", None}, default="minmax"
         How features become input concentrations (see
         :class:`~crnlearn.encoding.ConcentrationEncoder`).
@@ -501,13 +514,13 @@ class SignedCRNClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         n_reactions=200,
-        order=2,
+        order=3,
         dual_rail=True,
-        selection=DECORRELATED_CONTRAST,
+        selection="class-contrast",
         max_correlation=0.6,
-        learning_rate=0.1,
-        inverse_temperature=100.0,
-        n_passes=3,
+        learning_rate=0.3,
+        inverse_temperature=200.0,
+        n_passes=8,
         presentation_time=1.0,
         time_scale_separation=1000.0,
         backend="closed-form",

@@ -248,7 +248,7 @@ def build_signed_network(
     >>> net, layout = build_signed_network(
     ...     [(0,), (0, 1)], ["X0", "X1"], 2, SignedRates(0.1, 10.0))
     >>> net.n_reactions, layout.weights_positive.shape
-    (66, (2, 2))
+    (78, (2, 2))
     """
     complexes = [tuple(int(i) for i in s) for s in complexes]
     input_species = list(input_species)
