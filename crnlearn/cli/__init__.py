@@ -14,7 +14,7 @@ import sys
 __all__ = ["main", "build_parser"]
 
 #: Sub-command modules, in the order ``crnlearn --help`` lists them.
-COMMANDS = ("simulate", "convert", "compare", "theory")
+COMMANDS = ("simulate", "convert", "compare", "theory", "robustness")
 
 
 def _configure_logging(verbosity, log_file):
