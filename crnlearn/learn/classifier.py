@@ -137,7 +137,9 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         A key of :data:`crnlearn.learn.backends.BACKENDS`.
         ``"closed-form"``: the EWA with cumulative gains, vectorised.
         ``"chemistry"``: the learning network integrated sample after
-        sample (minutes for the digits at large ``K``).
+        sample (minutes for the digits at large ``K``). ``"stochastic"``:
+        the same network at molecule counts, exact SSA or tau-leaping
+        (:mod:`crnlearn.learn.stochastic_backend`), needs ``volume``.
     volume : float, default=None
         Molecules per unit concentration, for backends that count
         molecules; ignored by the deterministic ones.
@@ -514,6 +516,7 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples,)
         """
+        check_is_fitted(self, "weights_")
         return self.classes_[np.argmax(self._scores(X), axis=1)]
 
     # -- the network -------------------------------------------------------------
