@@ -333,7 +333,7 @@ def regret_figure(regret):
     if regret.get("optimal_bound") is not None:
         ax.plot(
             rounds, regret["optimal_bound"], color="black", linestyle=":",
-            linewidth=1.5, label="bound at the regret-optimal eta*",
+            linewidth=1.5, label="bound of a run at the optimal eta*(M)",
         )
     ax.set_xscale("log")
     ax.set_yscale("symlog", linthresh=1.0)
