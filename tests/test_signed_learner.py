@@ -1,16 +1,11 @@
 """The signed learner's closed form, its selection rule and its estimator."""
 
-import functools
-import importlib.util
 import itertools
-import os
-import subprocess
-import sys
 import tracemalloc
-from unittest import SkipTest
 
 import numpy as np
 import pytest
+from _sklearn_checks import run_check
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -241,51 +236,12 @@ def test_order_three_fit_never_holds_all_triples_of_the_pixels(digits):
 #: scikit-learn checks this estimator fails, with the reason: none.
 EXPECTED_FAILED_CHECKS = {}
 
-#: Runs the array API check in a fresh interpreter: scikit-learn enables array
-#: API dispatch only when SCIPY_ARRAY_API=1 was set before SciPy was imported.
-ARRAY_API_CHECK = """
-from sklearn.utils.estimator_checks import check_array_api_input
-from crnlearn.learn.signed import SignedCRNClassifier
-check_array_api_input(
-    "SignedCRNClassifier", SignedCRNClassifier(**{params!r}), **{keywords!r}
-)
-"""
-
-
-def _check_function(check):
-    """The check function under the partials, and their keyword arguments."""
-    keywords = {}
-    while isinstance(check, functools.partial):
-        keywords = {**check.keywords, **keywords}
-        check = check.func
-    return check, keywords
-
-
 @parametrize_with_checks(
     [SignedCRNClassifier(n_reactions=10)],
     expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
 )
 def test_scikit_learn_compatible(estimator, check):
-    function, keywords = _check_function(check)
-    if function.__name__ == "check_array_api_input" and (
-        os.environ.get("SCIPY_ARRAY_API") != "1"
-    ):
-        code = ARRAY_API_CHECK.format(params=estimator.get_params(),
-                                      keywords=keywords)
-        env = {**os.environ, "SCIPY_ARRAY_API": "1"}
-        run = subprocess.run([sys.executable, "-c", code], env=env,
-                             capture_output=True, text=True, timeout=300)
-        assert run.returncode == 0, run.stderr
-    elif function.__name__ == "check_classifier_data_not_an_array" and (
-        importlib.util.find_spec("pandas") is None
-    ):
-        # pandas is not a dependency. The check fits on array-likes that are
-        # not arrays first and on pandas objects last, so reaching the skip
-        # means the array-likes passed; only the pandas half stays unchecked.
-        with pytest.raises(SkipTest, match="pandas is not installed"):
-            check(estimator)
-    else:
-        check(estimator)
+    run_check(estimator, check)
 
 
 def test_digits_reach_goal_with_defaults(digits):
