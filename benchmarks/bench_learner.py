@@ -24,7 +24,7 @@ Prints, in one run:
    closed form's final weights depend only on the summed gains, so the
    seeds agree unless the order matters; the band shows it. The spiking
    reference beside it is the published figure of the public code at
-   K = 50 (MODEL.md section 5), not a measurement of this run.
+   K = 50 (docs/MODEL.md section 5), not a measurement of this run.
 
 The machine's cores may be shared: the load average is printed before and
 after, and timings under load are upper bounds.

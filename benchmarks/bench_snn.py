@@ -9,7 +9,7 @@ of one run (fit + predict) and the peak RSS.
 Two speed references are printed:
 
 - the public CHANI code, measured once on this 2-core machine at K = 50:
-  about 250 s per run (MODEL.md section 5 quotes 260-300 s);
+  about 250 s per run (docs/MODEL.md section 5 quotes 260-300 s);
 - a step-by-step simulation measured in this run: the same network
   simulated one time step at a time (numpy over neurons, a Python loop over
   steps), timed on a few samples of every phase and extrapolated to the

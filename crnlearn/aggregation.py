@@ -5,10 +5,10 @@ updates it from the experts' *gains*. Two rules are used throughout crnlearn:
 
 - the Exponentially Weighted Average (EWA), ``w ∝ exp(eta * G)`` with ``G``
   the cumulative gains, which is what the learning CRN computes in its rate
-  equations (MODEL.md section 2);
+  equations (docs/MODEL.md section 2);
 - the Polynomially Weighted Average (PWA) of exponent 2, ``w ∝ max(R, 0)``
   with ``R`` the cumulative regret of each expert against the aggregation,
-  uniform while no regret is positive (MODEL.md section 4).
+  uniform while no regret is positive (docs/MODEL.md section 4).
 
 All functions work on the last axis, so a whole layer of aggregations (one per
 class, or one per neuron) is updated in one call.

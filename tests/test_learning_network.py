@@ -1,4 +1,4 @@
-"""The learning network of MODEL.md section 2, built and simulated.
+"""The learning network of docs/MODEL.md section 2, built and simulated.
 
 The reactions are compared with the table of the model written out here
 independently; the dynamics are run by the generic engine
@@ -28,7 +28,7 @@ TIGHT = dict(method="LSODA", rtol=1e-10, atol=1e-13)
 
 
 def table_reactions(complexes, n_classes, eta, a, b, k_y, normalisation):
-    """The reactions of MODEL.md section 2 as (reactants, products, rate)."""
+    """The reactions of docs/MODEL.md section 2 as (reactants, products, rate)."""
     species = input_species_names(N_FEATURES, dual_rail=True)
     reactions = []
     for c in range(n_classes):

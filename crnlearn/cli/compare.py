@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 #: Models compared when ``--models`` is not given.
 DEFAULT_MODELS = ("crn", "crn-signed", "snn-hidden", "snn-none")
 #: Grids per task. "quick" is the default run; "full" is the paper's protocol
-#: (MODEL.md section 5). The spiking network with a hidden layer dominates the
+#: (docs/MODEL.md section 5). The spiking network with a hidden layer dominates the
 #: cost: about 3 s to train and select its hidden layer plus 0.04 s per hidden
 #: neuron on two cores, so the quick digits grid (5 values of K, 3 seeds) takes
 #: 3 to 4 minutes. It keeps the protocol's 2000 time steps per image: with 500
@@ -78,7 +78,7 @@ def add_parser(subparsers):
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--task", choices=tuple(PROTOCOLS), default="digits",
-        help="built-in task: the bundled 8x8 digits (MODEL.md section 5) or the "
+        help="built-in task: the bundled 8x8 digits (docs/MODEL.md section 5) or the "
         "shape-colour conjunction task that needs a hidden layer in a spiking "
         "network",
     )

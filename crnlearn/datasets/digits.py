@@ -1,4 +1,4 @@
-"""The reference handwritten-digit protocol (MODEL.md section 5)."""
+"""The reference handwritten-digit protocol (docs/MODEL.md section 5)."""
 
 from dataclasses import dataclass
 

@@ -43,10 +43,10 @@ logger = logging.getLogger(__name__)
 
 #: K shown in the learning-curve, selected-reaction and regret figures: the
 #: grid value closest to 50, the size at which the spiking reference was
-#: measured (MODEL.md section 5).
+#: measured (docs/MODEL.md section 5).
 REFERENCE_K = 50
 #: Test accuracies of the public CHANI code on the reference digits split with
-#: K = 50 hidden neurons and EWA, three runs (MODEL.md section 5), drawn beside
+#: K = 50 hidden neurons and EWA, three runs (docs/MODEL.md section 5), drawn beside
 #: the sweep's own spiking network when the data are that split.
 PUBLISHED_SNN = {
     "label": "public CHANI code, K = 50 (3 runs)",

@@ -681,9 +681,13 @@ def rate_noise_study(
     elapsed = time.perf_counter() - start
 
     # How far apart the unperturbed class scores are: a gain error larger
-    # than this relative margin flips the decision.
+    # than this relative margin flips the decision. A sample whose scores
+    # are all 0 (no selected complex flows) is a tie: margin 0.
     top_two = np.sort(clf.decision_function(X_test), axis=1)[:, -2:]
-    margin = (top_two[:, 1] - top_two[:, 0]) / top_two[:, 1]
+    margin = np.divide(
+        top_two[:, 1] - top_two[:, 0], top_two[:, 1],
+        out=np.zeros(len(top_two)), where=top_two[:, 1] > 0,
+    )
 
     runs = [
         {

@@ -9,7 +9,7 @@ a new backend is one function and one entry there.
 ``"closed-form"``
     The Exponentially Weighted Average with cumulative gains, vectorised
     over samples, classes and complexes. This is what the network computes
-    at its quasi-steady state (MODEL.md section 2).
+    at its quasi-steady state (docs/MODEL.md section 2).
 ``"chemistry"``
     The explicit reaction network (:func:`~crnlearn.learn.network.
     build_learning_network`) integrated sample after sample with SciPy's

@@ -1,4 +1,4 @@
-"""The learning reaction network of MODEL.md section 2, as a ReactionNetwork.
+"""The learning reaction network of docs/MODEL.md section 2, as a ReactionNetwork.
 
 For ``C`` classes and ``K`` selected reactant complexes ``S`` (sets of input
 species, catalysts that are never consumed) the network has
@@ -123,7 +123,7 @@ def build_learning_network(
     normalisation="output",
     name="crn_classifier",
 ):
-    """Build the learning network of MODEL.md section 2.
+    """Build the learning network of docs/MODEL.md section 2.
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """A signed learning CRN that learns from its own predictions.
 
-The paper's learning network (MODEL.md section 2) keeps one simplex of
+The paper's learning network (docs/MODEL.md section 2) keeps one simplex of
 non-negative weights per class and rewards or penalises every expert by the
 teacher alone. :class:`SignedCRNClassifier` keeps its single layer of
 mass-action reactions and its expert aggregation, and changes three things:

@@ -3,7 +3,7 @@
 - :mod:`~crnlearn.snn.hawkes`: the units, the spike simulation of a layer,
   the triple-coincidence gains and the EWA / PWA training of a layer;
 - :mod:`~crnlearn.snn.classifier`: :class:`SpikingClassifier`, the network
-  with or without a hidden layer of pair detectors (MODEL.md section 4).
+  with or without a hidden layer of pair detectors (docs/MODEL.md section 4).
 """
 
 from .classifier import SpikingClassifier

@@ -1,4 +1,4 @@
-"""The spiking classifier the learning CRN is compared with (MODEL.md section 4).
+"""The spiking classifier the learning CRN is compared with (docs/MODEL.md section 4).
 
 A feed-forward network of linear Hawkes units (see :mod:`crnlearn.snn.hawkes`)
 learns by expert aggregation, layer by layer, while the training images are
@@ -43,7 +43,7 @@ __all__ = ["SpikingClassifier"]
 
 logger = logging.getLogger(__name__)
 
-#: Output-layer EWA learning rate with a hidden layer (MODEL.md section 4).
+#: Output-layer EWA learning rate with a hidden layer (docs/MODEL.md section 4).
 OUTPUT_LEARNING_RATE = 0.002
 #: Output-layer EWA learning rate without hidden layer, reading the inputs.
 INPUT_LEARNING_RATE = 0.0005
@@ -95,7 +95,7 @@ def _check_number(name, value, low, high=None, low_open=False, integer=False):
 class SpikingClassifier(ClassifierMixin, BaseEstimator):
     """Spiking network of linear Hawkes units trained by expert aggregation.
 
-    The baseline of MODEL.md section 4 (the CHANI network): input neurons
+    The baseline of docs/MODEL.md section 4 (the CHANI network): input neurons
     spike with probability ``p * x_i``; an optional hidden layer of
     pair-detecting neurons, one per input pair ``(i, j)`` with ``i < j``,
     trained on the first ``n_hidden_train`` training samples and pruned to

@@ -1,6 +1,6 @@
 """Discrete-time linear Hawkes units with Bernoulli spikes.
 
-The spiking baselines of crnlearn (MODEL.md section 4) are built from one kind
+The spiking baselines of crnlearn (docs/MODEL.md section 4) are built from one kind
 of unit. At every time step ``t`` a unit with synaptic weights ``w`` over its
 presynaptic neurons spikes with probability
 

@@ -20,7 +20,7 @@ Conventions used throughout :mod:`crnlearn.theory`:
 - the EWA learning rate that goes with these gains is the *effective* one,
   ``eta_eff = learning_rate_ * presentation_time``: presenting a sample for
   a time ``tau`` under the replicator equation multiplies the weights by
-  ``exp(eta * tau * g)`` (MODEL.md section 2);
+  ``exp(eta * tau * g)`` (docs/MODEL.md section 2);
 - ``gain_range = (low, high)`` is an interval holding every gain, for the
   network ``(-b, a)``.
 

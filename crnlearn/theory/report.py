@@ -164,7 +164,7 @@ def digits_run(
         Passed to the classifier.
     data : tuple of (X, y), default=None
         Training data to take the first ``M`` samples of; None loads the
-        digits split (MODEL.md section 5).
+        digits split (docs/MODEL.md section 5).
     **params
         Further :class:`~crnlearn.CRNClassifier` parameters.
 
