@@ -26,8 +26,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
+from .._blas import single_blas_thread
 from ..aggregation import cumulative_regret
 
 __all__ = [
@@ -167,7 +167,7 @@ def curve_checkpoints(n_rounds, n_points=CURVE_POINTS):
     Examples
     --------
     >>> curve_checkpoints(100, 6).tolist()
-    [0, 1, 3, 10, 31, 100]
+    [0, 1, 3, 10, 32, 100]
     """
     if n_rounds < 1:
         return np.array([0])
@@ -351,7 +351,7 @@ def _snn_replay_accuracy(estimator, weights, data):
     classes = np.asarray(estimator.classes_)
     correct = np.zeros(len(weights))
     # One BLAS thread, as in predict: the products are small and many.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_blas_thread():
         for x, label in zip(X, data.y_test, strict=True):
             rng = _sample_generator(estimator.prediction_seed_, x)
             presynaptic = np.asarray(

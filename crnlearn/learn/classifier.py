@@ -10,7 +10,6 @@ The class score of a sample is the steady-state output concentration
 ``y_c = sum_S w_{c,S} phi_S(x)``; the predicted class is the largest.
 """
 
-import functools
 import numbers
 import warnings
 
@@ -20,8 +19,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import ThreadpoolController
 
+from .._blas import single_blas_thread
 from ..crn.simulate import simulate
 from ..encoding import ConcentrationEncoder
 from .backends import BACKENDS, TrainingProblem
@@ -39,21 +38,6 @@ __all__ = ["CRNClassifier", "optimal_learning_rate"]
 
 #: Backends that take no volume and no seed.
 DETERMINISTIC_BACKENDS = ("closed-form", "chemistry")
-#: BLAS threads in fit and predict: the matrix products are small (a Gram
-#: matrix of 128 species, a few hundred samples by K complexes), so waking
-#: threads costs more than it gives, on a loaded machine up to 100 times.
-BLAS_THREADS = 1
-
-
-@functools.lru_cache(maxsize=1)
-def _threadpool_controller():
-    """One controller per process: building it scans the loaded libraries."""
-    return ThreadpoolController()
-
-
-def _few_blas_threads():
-    """Context that limits BLAS to :data:`BLAS_THREADS` (about 20 us)."""
-    return _threadpool_controller().limit(limits=BLAS_THREADS, user_api="blas")
 
 
 def optimal_learning_rate(n_experts, n_rounds, reward, penalty):
@@ -278,7 +262,7 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        with _few_blas_threads():
+        with single_blas_thread():
             return self._fit(X, y)
 
     def _fit(self, X, y):
@@ -316,7 +300,7 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        with _few_blas_threads():
+        with single_blas_thread():
             return self._partial_fit(X, y, classes)
 
     def _partial_fit(self, X, y, classes):
@@ -476,7 +460,7 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
 
     def _scores(self, X):
         fluxes = self.complex_fluxes(X)
-        with _few_blas_threads():
+        with single_blas_thread():
             return fluxes @ self.weights_.T
 
     def decision_function(self, X):

@@ -60,8 +60,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
+from .._blas import single_blas_thread
 from ..encoding import ConcentrationEncoder
 from .complexes import (
     SELECTION_RULES,
@@ -102,10 +102,6 @@ VARIANCE_FLOOR = 1e-3
 CONSTANT_FLUX = 1e-12
 #: Candidates examined at once per class by the decorrelated selection.
 SELECTION_BLOCK = 64
-#: BLAS threads while fitting: the products are small (one sample, or a
-#: block of 64 candidates, at a time), so threads cost more than they give,
-#: and on a loaded machine much more.
-FIT_BLAS_THREADS = 1
 
 
 # -- the closed form -------------------------------------------------------------
@@ -556,7 +552,7 @@ class SignedCRNClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        with threadpool_limits(limits=FIT_BLAS_THREADS, user_api="blas"):
+        with single_blas_thread():
             return self._fit(X, y)
 
     def _fit(self, X, y):

@@ -27,8 +27,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
+from .._blas import single_blas_thread
 from ..aggregation import AGGREGATIONS
 from ..encoding import ENCODINGS, ConcentrationEncoder
 from .hawkes import (
@@ -47,10 +47,6 @@ logger = logging.getLogger(__name__)
 OUTPUT_LEARNING_RATE = 0.002
 #: Output-layer EWA learning rate without hidden layer, reading the inputs.
 INPUT_LEARNING_RATE = 0.0005
-#: BLAS threads during simulation: the products are small and tall (N x d by
-#: d x K); extra threads cost more than they save, and their spin-waiting
-#: slows everything down several-fold when the cores are shared.
-BLAS_THREADS = 1
 #: Most time steps per sample: spike counts are summed exactly in float32.
 MAX_STEPS = 2**24
 
@@ -370,7 +366,7 @@ default=None
 
         start = 0
         inputs = self._input_layer()
-        with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+        with single_blas_thread():
             if self.n_hidden is not None:
                 start = self.n_hidden_train + self.n_selection
                 self._fit_hidden_layer(X[: self.n_hidden_train], rng, inputs)
@@ -515,7 +511,7 @@ default=None
         inputs = self._input_layer()
         hidden = self._hidden_layer(self._selected_weights())
         output = HawkesLayer(self.weights_, self.n_steps)
-        with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+        with single_blas_thread():
             for m, x in enumerate(X):
                 rng = _sample_generator(self.prediction_seed_, x)
                 presynaptic = self._forward(x, rng, inputs, hidden)[-1]
