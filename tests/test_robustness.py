@@ -1,4 +1,4 @@
-"""Tests of the robustness study: the perturbed network's closed form, the command."""
+"""Tests of the robustness studies and of the perturbed network they train."""
 
 import json
 
@@ -7,17 +7,19 @@ import pytest
 
 from crnlearn.cli import main
 from crnlearn.datasets import load_digits_split
-from crnlearn.experiments.robustness import (
+from crnlearn.experiments.perturbation import (
     EXPERT_ROLES,
-    JSON_NAME,
-    NOISE_FIGURE,
-    VOLUME_FIGURE,
     RateFactors,
     closed_form_check,
     draw_rate_factors,
     perturb_network,
     perturbed_scores,
     perturbed_training,
+)
+from crnlearn.experiments.robustness import (
+    JSON_NAME,
+    NOISE_FIGURE,
+    VOLUME_FIGURE,
     rate_noise_study,
 )
 from crnlearn.learn import CRNClassifier

@@ -9,6 +9,7 @@ loggers.
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 __all__ = ["main", "build_parser"]
@@ -29,6 +30,11 @@ def _configure_logging(verbosity, log_file):
         force=True,
     )
     logging.captureWarnings(True)
+    # Dask sets up its own loggers (at INFO) when distributed is imported, in
+    # this process and in every worker: hand them the same level.
+    name = logging.getLevelName(level).lower()
+    os.environ["DASK_LOGGING__DISTRIBUTED"] = name
+    logging.getLogger("distributed").setLevel(level)
 
 
 def build_parser():

@@ -13,6 +13,13 @@ The flow of ``crnlearn compare``, one module per step:
 - :mod:`~crnlearn.experiments.report` and :mod:`~crnlearn.experiments.plots`:
   the table, the figures and the static HTML page, rebuilt from records.
 
+Beside it, ``crnlearn robustness``:
+
+- :mod:`~crnlearn.experiments.robustness`: accuracy against the volume and
+  against rate-constant noise;
+- :mod:`~crnlearn.experiments.perturbation`: the learning network with
+  perturbed rate constants and its quasi-steady-state closed form.
+
 Only the command line imports this package.
 """
 
