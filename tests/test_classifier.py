@@ -535,6 +535,20 @@ def test_auto_learning_rate_is_the_regret_optimal_rate():
     )
 
 
+def test_auto_learning_rate_online_takes_the_first_batch_as_horizon():
+    rng = np.random.default_rng(0)
+    X, y = rng.random((50, 4)), np.arange(50) % 3
+    # partial_fit presents each batch once, whatever n_passes says
+    clf = CRNClassifier(n_reactions=7, learning_rate="auto", n_passes=3,
+                        random_state=0)
+    clf.partial_fit(X[:20], y[:20], classes=[0, 1, 2])
+    expected = optimal_learning_rate(7, 20, 1.0, 0.5)
+    assert clf.learning_rate_ == pytest.approx(expected, rel=1e-14)
+    clf.partial_fit(X[20:], y[20:])
+    assert clf.learning_rate_ == pytest.approx(expected, rel=1e-14)
+    assert clf.n_rounds_ == 50
+
+
 @pytest.mark.parametrize(
     "params, match",
     [

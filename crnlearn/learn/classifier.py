@@ -108,7 +108,11 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         ``eta``, the rate constant scale of the reward and penalty
         reactions. ``"auto"`` uses the regret-optimal
         ``sqrt(8 ln K / M) / (a + b)`` for the ``M`` presented samples
-        (:func:`optimal_learning_rate`), divided by ``presentation_time``.
+        (:func:`optimal_learning_rate`), divided by ``presentation_time``:
+        ``M`` is the number of samples times ``n_passes`` in ``fit``, and
+        the size of the first batch in ``partial_fit``, where the horizon is
+        not known (for a known horizon, pass the number from
+        :func:`optimal_learning_rate`).
     reward : float, default=1.0
         ``a``, the gain scale of the true class.
     penalty : float or "balanced", default="balanced"
@@ -274,7 +278,7 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
                 f"CRNClassifier needs samples of at least 2 classes; got 1 class "
                 f"({classes[0]!r})."
             )
-        self._start(X, y, classes)
+        self._start(X, y, classes, n_rounds=X.shape[0] * self.n_passes)
         rng = check_random_state(self.random_state)
         order = np.concatenate(
             [rng.permutation(X.shape[0]) for _ in range(self.n_passes)]
@@ -324,7 +328,8 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
                     f"y holds labels not in classes: {unknown.tolist()}; classes is "
                     f"{classes.tolist()}."
                 )
-            self._start(X, y, classes)
+            # Online, the horizon is unknown: the first batch stands for it.
+            self._start(X, y, classes, n_rounds=X.shape[0])
         else:
             unknown = np.setdiff1d(np.unique(y), self.classes_)
             if unknown.size:
@@ -335,8 +340,11 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         self._learn(X, y, np.arange(X.shape[0]), check_random_state(self.random_state))
         return self
 
-    def _start(self, X, y, classes):
-        """Encoding, selection and the untrained state."""
+    def _start(self, X, y, classes, n_rounds):
+        """Encoding, selection and the untrained state.
+
+        ``n_rounds`` is the horizon ``M`` of ``learning_rate="auto"``.
+        """
         self.classes_ = classes
         targets = np.searchsorted(classes, y)
         n_classes = classes.size
@@ -364,7 +372,6 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
             else float(self.penalty)
         )
         if self.learning_rate == "auto":
-            n_rounds = X.shape[0] * self.n_passes
             self.learning_rate_ = optimal_learning_rate(
                 self.n_reactions_, n_rounds, self.reward_, self.penalty_
             ) / float(self.presentation_time)
