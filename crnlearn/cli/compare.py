@@ -244,8 +244,13 @@ def _check_folder(out, summary, store_keys):
 
 
 def _notes(task, protocol, n_steps, data_description):
+    from ..learn import CRNClassifier, SignedCRNClassifier
+    from ..snn import SpikingClassifier
+
     full = PROTOCOLS[task]["full"]
     ks = list(protocol["k"])
+    crn, signed, snn = CRNClassifier(), SignedCRNClassifier(), SpikingClassifier()
+    hidden_images = snn.n_hidden_train + snn.n_selection
     return [
         f"Data: {data_description}.",
         f"Grid: K in {ks}, {protocol['seeds']} seeds; the spiking networks run "
@@ -253,15 +258,19 @@ def _notes(task, protocol, n_steps, data_description):
         f"--full) runs K = {full['k'][0]}, {full['k'][1]}, ..., {full['k'][-1]}, "
         f"{full['seeds']} seeds and {full['n_steps']} steps.",
         "Models: CRN is crnlearn.CRNClassifier with n_reactions = K and its "
-        "defaults (one pass; reactions chosen by the class-contrast rule, not the "
-        "paper's mean-flux rule, which loses 10 to 20 points on the digits). Its "
-        "final weights depend on the summed gains only, not on the order of "
-        "presentation the seed draws, so its band has no width. Signed CRN "
-        "(beyond the paper) is crnlearn.SignedCRNClassifier with n_reactions = K: "
-        "signed weights, softmax-driven gains, three passes. The spiking network "
-        "with a hidden layer spends 80 training images on that layer (40 to train "
-        "it, 40 to select K of its d(d - 1)/2 input-pair neurons) and the rest on "
-        "its output layer; the one without reads the inputs directly.",
+        f"defaults ({crn.n_passes} pass(es), complexes of order <= {crn.order}, "
+        f"chosen by the {crn.selection} rule; the paper's mean-flux rule ranks "
+        "first the complements of the always-blank border pixels, which flow "
+        "on every image, and falls to chance on the digits). Its final weights "
+        "depend on the summed gains only, not on the order of presentation the "
+        "seed draws, so its band has no width. Signed CRN (beyond the paper) is "
+        "crnlearn.SignedCRNClassifier with n_reactions = K: signed weights, "
+        f"softmax-driven gains, complexes of order <= {signed.order}, "
+        f"{signed.n_passes} passes. The spiking network with a hidden layer "
+        f"spends {hidden_images} training images on that layer "
+        f"({snn.n_hidden_train} to train it, {snn.n_selection} to select K of "
+        "its d(d - 1)/2 input-pair neurons) and the rest on its output layer; "
+        "the one without reads the inputs directly.",
         "Inputs: all models read the features as concentrations (firing "
         "probabilities) directly, without min-max rescaling, unless the data "
         "leave [0, 1].",
