@@ -212,6 +212,10 @@ def test_classifier_uses_the_paper_rule_on_the_digits(digits):
     # the rule is the paper's, not the default
     default = CRNClassifier(n_reactions=40, encoding=None).fit(X, y)
     assert default.complexes_ != clf.complexes_
+    # and it answers to the name that says so
+    paper = CRNClassifier(n_reactions=40, selection="paper", encoding=None,
+                          random_state=0).fit(X, y)
+    assert paper.complexes_ == clf.complexes_
 
 
 # -- the other rules -------------------------------------------------------------

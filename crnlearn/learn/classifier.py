@@ -95,7 +95,7 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
         How the ``K`` complexes are chosen from the candidates, on the
         training inputs: a key of
         :data:`crnlearn.learn.complexes.SELECTION_RULES`. The paper's rule is
-        ``"mean-flux"`` (largest mean flux); the default,
+        ``"mean-flux"`` (largest mean flux, also named ``"paper"``); the default,
         ``"class-contrast"``, gives every class in turn the complex that
         flows most on it relative to the others. It was chosen on
         validation splits of the digits training set

@@ -25,7 +25,7 @@ chunk.
 The selection rules rank candidates by a score (ties broken by the lower
 candidate index) and keep the ``n_reactions`` best:
 
-``"mean-flux"``
+``"mean-flux"``, also named ``"paper"``
     The largest mean flux over the selection set: the paper's rule.
 ``"max-flux"``
     The largest flux over the selection set.
@@ -611,6 +611,8 @@ class SelectionRule:
 #: Selection rules by name; each gives ``n_reactions`` candidate indices.
 SELECTION_RULES = {
     "mean-flux": SelectionRule(_mean_flux),
+    # The paper's rule under a name that says so.
+    "paper": SelectionRule(_mean_flux),
     "max-flux": SelectionRule(_max_flux, maximum=True),
     "class-spread": SelectionRule(_class_spread),
     "class-contrast": SelectionRule(_class_contrast),
