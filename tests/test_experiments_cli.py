@@ -10,29 +10,12 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
-from sklearn.neighbors import NearestCentroid
+from _stand_ins import FeatureSubsetCentroid
 
 import crnlearn
 from crnlearn import cli
 from crnlearn.cli import main
 from crnlearn.experiments import MODELS, ModelSpec, RecordStore, sweep
-
-
-class SubsetCentroid(NearestCentroid):
-    def __init__(self, n_components=2, random_state=None):
-        super().__init__()
-        self.n_components = n_components
-        self.random_state = random_state
-
-    def fit(self, X, y):
-        rng = np.random.default_rng(self.random_state)
-        k = min(self.n_components, X.shape[1])
-        self.columns_ = rng.choice(X.shape[1], size=k, replace=False)
-        return super().fit(X[:, self.columns_], y)
-
-    def predict(self, X):
-        return super().predict(X[:, self.columns_])
-
 
 BUILDS = []
 
@@ -45,7 +28,7 @@ def only_compare(monkeypatch):
 
 def build_counted(n_components, random_state, **params):
     BUILDS.append((n_components, random_state, params))
-    return SubsetCentroid(n_components, random_state)
+    return FeatureSubsetCentroid(n_components, random_state)
 
 
 @pytest.fixture

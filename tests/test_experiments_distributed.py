@@ -4,38 +4,14 @@ also when a worker is lost in the middle of a run."""
 import os
 import time
 
-import numpy as np
 import pytest
-from sklearn.neighbors import NearestCentroid
+from _stand_ins import NoisyCentroid
 
 from crnlearn.datasets import load_digits_split
 from crnlearn.experiments import MODELS, ModelSpec, RecordStore, plan_runs, run_sweep
 from crnlearn.experiments.distributed import dask_client
 
 pytest.importorskip("distributed")
-
-
-class NoisyCentroid(NearestCentroid):
-    """Nearest centroid on a random feature subset of noisy training data.
-
-    Every result depends on the seed, so the check below fails if a worker
-    used another seed than the spec's.
-    """
-
-    def __init__(self, n_components=5, random_state=None):
-        super().__init__()
-        self.n_components = n_components
-        self.random_state = random_state
-
-    def fit(self, X, y):
-        rng = np.random.default_rng(self.random_state)
-        self.columns_ = rng.choice(X.shape[1], size=self.n_components, replace=False)
-        noise = rng.standard_normal((len(X), self.n_components))
-        noisy = X[:, self.columns_] + 0.3 * noise
-        return super().fit(noisy, y)
-
-    def predict(self, X):
-        return super().predict(X[:, self.columns_])
 
 
 def build_noisy(n_components, random_state, **params):

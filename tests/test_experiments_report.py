@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
-from sklearn.neighbors import NearestCentroid
+from _stand_ins import FeatureSubsetCentroid
 
 from crnlearn import ReactionNetwork, simulate
 from crnlearn.datasets import load_digits_split
@@ -27,29 +27,12 @@ from crnlearn.experiments.models import curve_checkpoints
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-class PrefixCentroid(NearestCentroid):
-    """Nearest centroid on K random features, fitted on a shuffled subset."""
-
-    def __init__(self, n_components=5, random_state=None):
-        super().__init__()
-        self.n_components = n_components
-        self.random_state = random_state
-
-    def fit(self, X, y):
-        rng = np.random.default_rng(self.random_state)
-        self.columns_ = rng.choice(X.shape[1], size=self.n_components, replace=False)
-        return super().fit(X[:, self.columns_], y)
-
-    def predict(self, X):
-        return super().predict(X[:, self.columns_])
-
-
 def inspect_prefix(estimator, data, y_pred):
     """Learning curve by refitting on prefixes of the training set."""
     points = curve_checkpoints(len(data.y_train), 5)[2:]  # >= 2 samples per fit
     accuracy = []
     for m in points:
-        est = PrefixCentroid(estimator.n_components, estimator.random_state)
+        est = FeatureSubsetCentroid(estimator.n_components, estimator.random_state)
         est.fit(data.X_train[:m], data.y_train[:m])
         accuracy.append(float(np.mean(est.predict(data.X_test) == data.y_test)))
     return {
@@ -61,7 +44,7 @@ def inspect_prefix(estimator, data, y_pred):
 SPECS = [
     ModelSpec(
         "prefix-centroid",
-        lambda k, seed, **p: PrefixCentroid(k, seed),
+        lambda k, seed, **p: FeatureSubsetCentroid(k, seed),
         label="stand-in",
         family="chemical",
         defaults={"shrink": 0},
@@ -69,7 +52,7 @@ SPECS = [
     ),
     ModelSpec(
         "all-centroid",
-        lambda k, seed, **p: PrefixCentroid(64, seed),
+        lambda k, seed, **p: FeatureSubsetCentroid(64, seed),
         uses_k=False,
     ),
 ]

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 import pytest
-from sklearn.neighbors import NearestCentroid
+from _stand_ins import FeatureSubsetCentroid
 
 from crnlearn.datasets import load_digits_split
 from crnlearn.experiments import (
@@ -22,23 +22,6 @@ from crnlearn.experiments import (
     run_sweep,
 )
 from crnlearn.experiments.records import REQUIRED_FIELDS, RecordWarning
-
-
-class FeatureSubsetCentroid(NearestCentroid):
-    """Nearest centroid on K features drawn at random: depends on K and seed."""
-
-    def __init__(self, n_components=5, random_state=None):
-        super().__init__()
-        self.n_components = n_components
-        self.random_state = random_state
-
-    def fit(self, X, y):
-        rng = np.random.default_rng(self.random_state)
-        self.columns_ = rng.choice(X.shape[1], size=self.n_components, replace=False)
-        return super().fit(X[:, self.columns_], y)
-
-    def predict(self, X):
-        return super().predict(X[:, self.columns_])
 
 
 def build_stand_in(n_components, random_state, **params):
