@@ -34,7 +34,7 @@ B. learner at the best structure: learning rate (``"auto"`` included),
    penalty (``"balanced"`` or 1) and passes;
 C. the class-contrast constants: the floor of the contrast ratio and the
    reuse penalty (``CONTRAST_FLOOR`` and ``REUSE_PENALTY`` in
-   ``crnlearn.learn.complexes``; the estimator does not expose them, so
+   ``crnlearn.learn.selection``; the estimator does not expose them, so
    they are passed to ``select_complexes`` directly);
 D. validation accuracy against K = 10, 20, 50, 100, 200 at the chosen
    settings and at the current defaults, with the best learning rate of
@@ -69,16 +69,15 @@ from crnlearn.aggregation import ewa_weights
 from crnlearn.datasets import load_digits_split
 from crnlearn.encoding import ConcentrationEncoder
 from crnlearn.experiments.report import PUBLISHED_SNN
-from crnlearn.learn import complexes
+from crnlearn.learn import selection
 from crnlearn.learn.classifier import optimal_learning_rate
 from crnlearn.learn.complexes import (
-    SELECTION_RULES,
     complex_fluxes,
     flux_statistics,
     input_concentrations,
     n_candidates,
-    select_complexes,
 )
+from crnlearn.learn.selection import SELECTION_RULES, select_complexes
 
 #: Fraction of the training images held out for validation.
 VALIDATION_SIZE = 0.25
@@ -149,7 +148,7 @@ def default_configuration():
     clf = CRNClassifier()
     structure = Structure(
         clf.selection, clf.order, clf.dual_rail,
-        complexes.CONTRAST_FLOOR, complexes.REUSE_PENALTY,
+        selection.CONTRAST_FLOOR, selection.REUSE_PENALTY,
     )
     learner = Learner(clf.learning_rate, clf.penalty, clf.n_passes)
     return structure, learner, clf.reward
@@ -442,8 +441,8 @@ def stage_c(tuner, structure, learner, floors, reuse_penalties, rates):
                 f"{cells[floor, reuse][column].mean():>9.4f}"
                 for reuse in reuse_penalties
             ))
-    print(f"(module constants: floor {_fmt(complexes.CONTRAST_FLOOR)}, reuse "
-          f"penalty {_fmt(complexes.REUSE_PENALTY)})")
+    print(f"(module constants: floor {_fmt(selection.CONTRAST_FLOOR)}, reuse "
+          f"penalty {_fmt(selection.REUSE_PENALTY)})")
     candidates = []
     for (floor, reuse), (trial, fixed, found, tuned) in cells.items():
         constants = floor == default.floor and reuse == default.reuse_penalty
@@ -492,8 +491,8 @@ def check_estimator_agrees(tuner, structure, learner, n_reactions=50):
     The estimator uses the module's contrast constants, so the check runs
     the structure with those.
     """
-    structure = replace(structure, floor=complexes.CONTRAST_FLOOR,
-                        reuse_penalty=complexes.REUSE_PENALTY)
+    structure = replace(structure, floor=selection.CONTRAST_FLOOR,
+                        reuse_penalty=selection.REUSE_PENALTY)
     ours, theirs = [], []
     for s in tuner.splits:
         clf = CRNClassifier(

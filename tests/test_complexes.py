@@ -17,15 +17,13 @@ import pytest
 from crnlearn import CRNClassifier
 from crnlearn.datasets import load_digits_split
 from crnlearn.learn.complexes import (
-    CONTRAST_FLOOR,
-    REUSE_PENALTY,
     candidate_complexes,
     complex_fluxes,
     flux_statistics,
     input_concentrations,
     n_candidates,
-    select_complexes,
 )
+from crnlearn.learn.selection import CONTRAST_FLOOR, REUSE_PENALTY, select_complexes
 
 
 @pytest.fixture(scope="module")

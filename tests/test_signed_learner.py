@@ -22,11 +22,10 @@ from crnlearn.learn.complexes import (
     complex_fluxes,
     input_concentrations,
     n_candidates,
-    select_complexes,
 )
+from crnlearn.learn.selection import decorrelated_contrast, select_complexes
 from crnlearn.learn.signed import (
     SignedCRNClassifier,
-    decorrelated_contrast,
     signed_ewa_fit,
     signed_weights,
     softmax,

@@ -1,6 +1,7 @@
 """Deterministic simulation against exact solutions and an independent simulator."""
 
 import importlib
+import warnings
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from crnlearn.crn import (
     simulate,
 )
 from crnlearn.crn.generate import random_network
-from crnlearn.crn.simulate import ODE_METHODS
+from crnlearn.crn.simulate import ODE_METHODS, InitialisedBDF
 
 STIFF = ("LSODA", "BDF", "Radau")
 NON_STIFF = ("RK45", "DOP853")
@@ -292,3 +293,18 @@ def test_cli_simulate_reports_bad_input(tmp_path, capsys):
     error = capsys.readouterr().err
     assert "crnlearn simulate: error: line 2, column 5" in error
     assert not (tmp_path / "broken.csv").exists()
+
+
+
+def test_bdf_starts_from_a_fully_set_difference_table():
+    # SciPy's BDF takes its table of differences from np.empty: here from
+    # memory that held signalling NaNs, which warn when first subtracted
+    bits = 0x7FF0000000000001
+    junk = np.full((8, 3), bits, dtype=np.int64)
+    del junk
+    solver = InitialisedBDF(lambda t, y: -y, 0.0, np.ones(3), 1.0)
+    assert np.all(solver.D[2:] == 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        solver.step()
+    np.testing.assert_allclose(solver.y, np.exp(-solver.t), rtol=1e-3)

@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.integrate import ODEintWarning, odeint, solve_ivp
+from scipy.integrate import BDF, ODEintWarning, odeint, solve_ivp
 
 from .errors import NetworkError
 
@@ -35,6 +35,21 @@ DENSE_JACOBIAN_METHODS = ("LSODA",)
 #: Most LSODA steps between two reported times (odeint's default, 500, stops
 #: long runs of stiff networks that are perfectly well behaved).
 MAX_STEPS_PER_INTERVAL = 100_000
+
+
+class InitialisedBDF(BDF):
+    """SciPy's BDF with its whole table of backward differences set.
+
+    SciPy allocates that table with ``np.empty`` and fills two rows; its
+    first step subtracts a row it has not written yet, then overwrites it.
+    The garbage changes no result, but where it happens to hold a
+    signalling NaN, NumPy warns "invalid value encountered in subtract", at
+    random. ``method="BDF"`` runs this class, with the unwritten rows at 0.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.D[2:] = 0.0
 
 
 class NegativeConcentrationWarning(RuntimeWarning):
@@ -353,7 +368,7 @@ def _run_solve_ivp(network, c0, t_end, t_eval, method, rtol, atol, max_step,
         rhs,
         (0.0, t_end),
         c0,
-        method=method,
+        method=InitialisedBDF if method == "BDF" else method,
         t_eval=t_eval,
         rtol=rtol,
         atol=atol,

@@ -33,11 +33,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from numba import njit
-from scipy.integrate import BDF, solve_ivp
+from scipy.integrate import solve_ivp
 from scipy.sparse import issparse
 from scipy.sparse.linalg import splu
 
 from ..aggregation import ewa_weights
+from ..crn.simulate import InitialisedBDF
 from .network import build_learning_network
 
 __all__ = [
@@ -277,7 +278,7 @@ def _ewa_history(fluxes, targets, reward, penalty, rate, weights, cumulative,
     return cumulative
 
 
-class _NaturalOrderBDF(BDF):
+class _NaturalOrderBDF(InitialisedBDF):
     """BDF whose sparse LU keeps the species order (no fill-reducing permutation).
 
     The free species of a learning network come weights first, class by

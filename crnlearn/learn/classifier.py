@@ -1,7 +1,7 @@
 """The paper's learning CRN as a scikit-learn classifier.
 
 :class:`CRNClassifier` wraps the three parts of the learner: the selection
-of ``K`` reactant complexes (:mod:`crnlearn.learn.complexes`), the learning
+of ``K`` reactant complexes (:mod:`crnlearn.learn.selection`), the learning
 reaction network (:mod:`crnlearn.learn.network`) and a training backend
 (:mod:`crnlearn.learn.backends`) that computes what that network does when
 the samples are presented one after the other.
@@ -25,14 +25,13 @@ from ..crn.simulate import simulate
 from ..encoding import ConcentrationEncoder
 from .backends import BACKENDS, TrainingProblem
 from .complexes import (
-    SELECTION_RULES,
     complex_fluxes,
     input_concentrations,
     input_species_names,
     n_candidates,
-    select_complexes,
 )
 from .network import NORMALISATIONS, build_learning_network
+from .selection import SELECTION_RULES, select_complexes
 
 __all__ = ["CRNClassifier", "optimal_learning_rate"]
 
@@ -94,7 +93,7 @@ class CRNClassifier(ClassifierMixin, BaseEstimator):
     selection : str, default="class-contrast"
         How the ``K`` complexes are chosen from the candidates, on the
         training inputs: a key of
-        :data:`crnlearn.learn.complexes.SELECTION_RULES`. The paper's rule is
+        :data:`crnlearn.learn.selection.SELECTION_RULES`. The paper's rule is
         ``"mean-flux"`` (largest mean flux, also named ``"paper"``); the default,
         ``"class-contrast"``, gives every class in turn the complex that
         flows most on it relative to the others. It was chosen on

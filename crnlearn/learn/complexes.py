@@ -1,4 +1,4 @@
-"""Candidate reactant complexes, their fluxes, and the rules that select them.
+"""Candidate reactant complexes, their fluxes and their flux statistics.
 
 A learning network reads its inputs through *reactant complexes*: multisets
 of input species whose mass-action flux ``phi_S(x) = prod_{i in S} z_i`` is
@@ -22,27 +22,8 @@ of pair *prefixes*, each multiplied with all species in one matrix product
 ``P^T Z``. Only the largest flux needs the per-sample fluxes, chunk by
 chunk.
 
-The selection rules rank candidates by a score (ties broken by the lower
-candidate index) and keep the ``n_reactions`` best:
-
-``"mean-flux"``, also named ``"paper"``
-    The largest mean flux over the selection set: the paper's rule.
-``"max-flux"``
-    The largest flux over the selection set.
-``"class-spread"``
-    The largest spread (population standard deviation) of the
-    class-conditional mean fluxes.
-``"class-contrast"``
-    One class after the other (round robin, classes in sorted order), the
-    candidate not yet chosen with the largest one-against-the-rest contrast
-    ``log((mean_c + f) / (mean_rest + f))`` (:func:`class_contrast`, floor
-    ``f`` = :data:`CONTRAST_FLOOR`), minus :data:`REUSE_PENALTY` for every
-    earlier use of each of its species by that class's complexes. Every
-    class gets complexes that fire for it and rarely for the others, spread
-    over different features.
-
-New rules are a function ``rule(stats, n_reactions) -> indices`` plus an
-entry in :data:`SELECTION_RULES`.
+The rules that choose among the candidates are in
+:mod:`crnlearn.learn.selection`.
 """
 
 import functools
@@ -50,23 +31,18 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 __all__ = [
     "COMPLEMENT_PREFIX",
     "FluxStatistics",
     "INPUT_PREFIX",
-    "SELECTION_RULES",
-    "SelectionRule",
     "candidate_complexes",
-    "class_contrast",
     "complex_fluxes",
     "complex_names",
     "flux_statistics",
     "input_concentrations",
     "input_species_names",
     "n_candidates",
-    "select_complexes",
 ]
 
 #: Name prefix of the input species (one per feature).
@@ -78,16 +54,6 @@ COMPLEMENT_PREFIX = "Xbar"
 MAX_ORDER = 3
 #: Floats held per intermediate array while streaming (about 32 MB).
 CHUNK_FLOATS = 4_000_000
-#: Mean flux added to both sides of the class-contrast ratio, so that rare
-#: complexes (mean flux near 0 everywhere) do not win on noise; chosen on
-#: validation folds of the digits training set (benchmarks/tune_learner.py).
-CONTRAST_FLOOR = 0.2
-#: Log-contrast subtracted per earlier use of each of a candidate's species
-#: among the complexes already chosen for the same class, so that a class's
-#: complexes spread over the input instead of repeating its single best
-#: feature; chosen on validation folds (benchmarks/tune_learner.py).
-REUSE_PENALTY = 0.1
-
 # -- input species -------------------------------------------------------------
 
 
@@ -464,215 +430,3 @@ def _chunked_max(P, Z, chunk_size):
         block = P[m : m + step, :, None] * Z[m : m + step, None, :]
         np.maximum(out, block.max(axis=0), out=out)
     return out
-
-
-# -- selection rules -----------------------------------------------------------
-
-
-def _top(score, n_reactions):
-    """Indices of the ``n_reactions`` largest scores; ties to the lower index."""
-    if n_reactions < score.size:
-        # Everything tied with the n-th best is kept, so ties stay ordered.
-        threshold = np.partition(score, score.size - n_reactions)[
-            score.size - n_reactions
-        ]
-        candidates = np.flatnonzero(score >= threshold)
-    else:
-        candidates = np.arange(score.size)
-    order = np.lexsort((candidates, -score[candidates]))
-    return candidates[order[:n_reactions]]
-
-
-def _mean_flux(stats, n_reactions):
-    return _top(stats.mean_flux, n_reactions)
-
-
-def _max_flux(stats, n_reactions):
-    return _top(stats.max_flux, n_reactions)
-
-
-def _class_spread(stats, n_reactions):
-    present = stats.class_counts > 0
-    return _top(stats.class_means[present].std(axis=0), n_reactions)
-
-
-def class_contrast(stats, floor=None):
-    """One-against-the-rest contrast of every candidate for every class.
-
-    Parameters
-    ----------
-    stats : FluxStatistics
-    floor : float, default=None
-        Added to both mean fluxes before their ratio is taken;
-        :data:`CONTRAST_FLOOR` when None.
-
-    Returns
-    -------
-    ndarray of shape (n_classes, n_candidates)
-        ``log((mean_c + floor) / (mean_rest + floor))``, where ``mean_rest``
-        is the mean flux over the samples of the other classes.
-    """
-    floor = CONTRAST_FLOOR if floor is None else float(floor)
-    if not floor > 0:
-        raise ValueError(f"floor must be a number > 0; got {floor!r}.")
-    counts = np.maximum(stats.class_counts, 1)[:, None]
-    sums = stats.class_sums
-    rest_counts = np.maximum(stats.n_samples - stats.class_counts, 1)[:, None]
-    rest_means = (sums.sum(axis=0) - sums) / rest_counts
-    return np.log((sums / counts + floor) / (rest_means + floor))
-
-
-@functools.lru_cache(maxsize=8)
-def _species_members(n_species, order):
-    """For every species, the candidates that contain it.
-
-    Returns
-    -------
-    members : ndarray of int
-        Candidate indices grouped by species.
-    bounds : ndarray of int of shape (n_species + 1,)
-        Species ``s`` owns ``members[bounds[s]:bounds[s + 1]]``.
-    """
-    table = _candidate_table(n_species, order)
-    candidate, _ = np.nonzero(table >= 0)
-    species = table[table >= 0]
-    by_species = np.argsort(species, kind="stable")
-    members = candidate[by_species]
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(species, minlength=n_species))])
-    members.setflags(write=False)
-    return members, bounds
-
-
-def _class_contrast(stats, n_reactions, floor=None, reuse_penalty=None):
-    penalty = REUSE_PENALTY if reuse_penalty is None else float(reuse_penalty)
-    present = np.flatnonzero(stats.class_counts > 0)
-    contrast = class_contrast(stats, floor)[present]
-    table = _candidate_table(stats.n_species, stats.order)
-    members, bounds = _species_members(stats.n_species, stats.order)
-
-    return _greedy_contrast(contrast, table, members, bounds, n_reactions, penalty)
-
-
-@njit(cache=True)
-def _greedy_contrast(contrast, table, members, bounds, n_reactions, penalty):
-    """Round-robin picks of the class-contrast rule (compiled loop).
-
-    The score of a candidate for class ``c`` is its contrast minus
-    ``penalty`` for every earlier use, by ``c``'s picks, of each of its
-    species; taken candidates score ``-inf`` for every class. The first
-    maximum wins, so ties go to the lower candidate index.
-    """
-    n_classes, n_total = contrast.shape
-    score = contrast.copy()
-    uses = np.zeros_like(contrast)
-    chosen = np.empty(n_reactions, dtype=np.intp)
-    n_chosen = 0
-    while n_chosen < n_reactions:
-        for c in range(n_classes):
-            if n_chosen == n_reactions:
-                break
-            pick = 0
-            best = -np.inf
-            for j in range(n_total):
-                if score[c, j] > best:
-                    best = score[c, j]
-                    pick = j
-            chosen[n_chosen] = pick
-            n_chosen += 1
-            for k in range(n_classes):
-                score[k, pick] = -np.inf
-            for i in table[pick]:
-                if i < 0:
-                    break
-                for j in members[bounds[i] : bounds[i + 1]]:
-                    uses[c, j] += 1.0
-                    if score[c, j] != -np.inf:
-                        score[c, j] = contrast[c, j] - penalty * uses[c, j]
-    return chosen
-
-
-@dataclass(frozen=True)
-class SelectionRule:
-    """A selection rule and the statistics it needs.
-
-    Attributes
-    ----------
-    select : callable
-        ``select(stats, n_reactions) -> ndarray of int`` (candidate indices).
-    squares, maximum : bool
-        Whether the rule reads squared-flux sums or the largest flux.
-    """
-
-    select: object
-    squares: bool = False
-    maximum: bool = False
-
-
-#: Selection rules by name; each gives ``n_reactions`` candidate indices.
-SELECTION_RULES = {
-    "mean-flux": SelectionRule(_mean_flux),
-    # The paper's rule under a name that says so.
-    "paper": SelectionRule(_mean_flux),
-    "max-flux": SelectionRule(_max_flux, maximum=True),
-    "class-spread": SelectionRule(_class_spread),
-    "class-contrast": SelectionRule(_class_contrast),
-}
-
-
-def select_complexes(
-    Z, y, n_reactions, *, order=2, rule="mean-flux", n_classes=None, stats=None,
-    **options,
-):
-    """Select the reactant complexes of a learning network.
-
-    Parameters
-    ----------
-    Z : array-like of shape (n_samples, n_species)
-        Input species concentrations of the selection set.
-    y : array-like of int of shape (n_samples,)
-        Class index of each sample (used by the class-aware rules).
-    n_reactions : int
-        Number of complexes ``K`` to keep.
-    order : int, default=2
-        Largest complex size.
-    rule : str, default="mean-flux"
-        A key of :data:`SELECTION_RULES`.
-    n_classes : int, default=None
-        Number of classes; ``max(y) + 1`` when None.
-    stats : FluxStatistics, default=None
-        Statistics computed before (with what the rule needs), to select
-        several times from one pass over the data.
-    **options
-        Keyword arguments of the rule (for ``"class-contrast"``: ``floor``,
-        ``reuse_penalty``).
-
-    Returns
-    -------
-    list of tuple of int
-        The ``n_reactions`` complexes (species indices), in selection order.
-
-    Examples
-    --------
-    >>> Z = np.array([[1.0, 0.5, 0.0], [0.8, 0.5, 1.0]])
-    >>> select_complexes(Z, [0, 1], 2, order=2, rule="mean-flux")
-    [(0,), (1,)]
-    """
-    if rule not in SELECTION_RULES:
-        raise ValueError(
-            f"rule must be one of {sorted(SELECTION_RULES)}; got {rule!r}."
-        )
-    Z = np.asarray(Z, dtype=float)
-    total = n_candidates(Z.shape[1], order)
-    if not 1 <= n_reactions <= total:
-        raise ValueError(
-            f"n_reactions must be in [1, {total}] (the candidate complexes of "
-            f"order <= {order} of {Z.shape[1]} input species); got {n_reactions}."
-        )
-    spec = SELECTION_RULES[rule]
-    if stats is None:
-        stats = flux_statistics(
-            Z, y, n_classes, order, squares=spec.squares, maximum=spec.maximum
-        )
-    indices = spec.select(stats, n_reactions, **options)
-    rows = _candidate_table(Z.shape[1], order)[indices].tolist()
-    return [tuple(i for i in row if i >= 0) for row in rows]

@@ -20,14 +20,14 @@ mass-action reactions and its expert aggregation, and changes three things:
 3. **Complexes selected per class, up to triples.** Every class in turn
    takes the candidate complexes that flow much more on it than on the
    others. The default rule is ``"class-contrast"``
-   (:mod:`crnlearn.learn.complexes`: a log ratio of class mean fluxes, with
+   (:mod:`crnlearn.learn.selection`: a log ratio of class mean fluxes, with
    a penalty for reusing a class's species) over complexes of up to 3 input
-   species; this learner adds ``"decorrelated-contrast"``
-   (:func:`decorrelated_contrast`), which ranks by a signal-to-noise
-   contrast and skips a candidate whose flux correlates with an already
-   chosen one beyond ``max_correlation``. Both stream over the 349,632
-   candidates of the 128 dual-rail digit inputs without holding their
-   per-sample fluxes.
+   species; ``"decorrelated-contrast"``
+   (:func:`~crnlearn.learn.selection.decorrelated_contrast`) ranks by a
+   signal-to-noise contrast instead and skips a candidate whose flux
+   correlates with an already chosen one beyond ``max_correlation``. Both
+   stream over the 349,632 candidates of the 128 dual-rail digit inputs
+   without holding their per-sample fluxes.
 
 The softmax is computed by the network itself: a read phase in which the
 prediction species follow the replicator equation driven by the class
@@ -64,15 +64,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._blas import single_blas_thread
 from ..encoding import ConcentrationEncoder
 from .complexes import (
-    SELECTION_RULES,
-    candidate_complexes,
     complex_fluxes,
-    flux_statistics,
     input_concentrations,
     input_species_names,
     n_candidates,
-    select_complexes,
 )
+from .selection import SELECTION_RULES, decorrelated_contrast, select_complexes
 from .signed_network import (
     SignedRates,
     build_signed_network,
@@ -82,7 +79,6 @@ from .signed_network import (
 
 __all__ = [
     "SignedCRNClassifier",
-    "decorrelated_contrast",
     "signed_ewa_fit",
     "signed_weights",
     "softmax",
@@ -94,16 +90,6 @@ logger = logging.getLogger(__name__)
 DECORRELATED_CONTRAST = "decorrelated-contrast"
 SELECTIONS = (DECORRELATED_CONTRAST, *SELECTION_RULES)
 BACKENDS = ("closed-form", "chemistry")
-#: Added to within-class variances so that a candidate constant in every
-#: class does not divide by zero in the contrast score.
-VARIANCE_FLOOR = 1e-3
-#: Candidates whose centred flux has a smaller norm over the selection set
-#: are constant there: their correlation with anything is undefined.
-CONSTANT_FLUX = 1e-12
-#: Candidates examined at once per class by the decorrelated selection.
-SELECTION_BLOCK = 64
-
-
 # -- the closed form -------------------------------------------------------------
 
 
@@ -243,158 +229,6 @@ def signed_ewa_fit(
     return G + errors.T @ fluxes[order]
 
 
-# -- selection -------------------------------------------------------------------
-
-
-def _contrast(stats):
-    """One-against-the-rest contrast of every candidate, (n_classes, n_cand)."""
-    counts = np.maximum(stats.class_counts, 1)[:, None]
-    sums = stats.class_sums
-    means = sums / counts
-    rest = np.maximum(stats.n_samples - stats.class_counts, 1)[:, None]
-    rest_means = (sums.sum(axis=0) - sums) / rest
-    noise = np.sqrt(stats.class_variances + VARIANCE_FLOOR)
-    return (means - rest_means) / noise
-
-
-class _ClassQueue:
-    """The ranked candidates of one class, examined a block at a time.
-
-    Fluxes are rows (one per candidate, centred and scaled to unit norm over
-    the selection set), so a correlation is a dot product.
-    """
-
-    def __init__(self, score, table, Zt):
-        self.ranking = np.lexsort((np.arange(score.size), -score))
-        self.table = table
-        self.Zt = Zt  # (n_species + 1, n_samples); the last row is ones
-        self.cursor = 0
-        self.pending = np.empty(0, dtype=np.intp)
-
-    def _refill(self, taken):
-        while self.cursor < self.ranking.size:
-            block = self.ranking[self.cursor : self.cursor + SELECTION_BLOCK]
-            self.cursor += block.size
-            block = block[~taken[block]]
-            if block.size:
-                rows = self.table[block]
-                F = self.Zt[rows[:, 0]]
-                for s in range(1, rows.shape[1]):
-                    F = F * self.Zt[rows[:, s]]  # padding -1 picks the ones row
-                F = F - F.mean(axis=1, keepdims=True)
-                norms = np.sqrt(np.einsum("ij,ij->i", F, F))
-                constant = norms < CONSTANT_FLUX
-                self.pending = block
-                self.basis = F / np.where(constant, 1.0, norms)[:, None]
-                self.max_corr = np.where(constant, np.inf, 0.0)
-                self.checked = 0
-                return True
-        return False
-
-    def next(self, chosen, n_chosen, taken, max_correlation):
-        """The best candidate left that no chosen one correlates with."""
-        while True:
-            if self.pending.size == 0 and not self._refill(taken):
-                return None
-            if n_chosen > self.checked and max_correlation < 1.0:
-                corr = np.abs(self.basis @ chosen[self.checked : n_chosen].T)
-                np.maximum(self.max_corr, corr.max(axis=1), out=self.max_corr)
-                self.checked = n_chosen
-            keep = ~taken[self.pending] & (self.max_corr <= max_correlation)
-            hits = np.flatnonzero(keep)
-            if hits.size:
-                i = hits[0]
-                j, vector = int(self.pending[i]), self.basis[i]
-                self.pending = self.pending[i + 1 :]
-                self.basis = self.basis[i + 1 :]
-                self.max_corr = self.max_corr[i + 1 :]
-                return j, vector
-            self.pending = np.empty(0, dtype=np.intp)
-
-
-def decorrelated_contrast(
-    Z, targets, n_reactions, *, order=2, max_correlation=0.6, n_classes=None
-):
-    """Select complexes by class contrast, skipping correlated ones.
-
-    Candidates are ranked, for each class ``c``, by the one-against-the-rest
-    contrast ``(mean_c - mean_rest) / sqrt(var_c + 1e-3)`` of their flux
-    (a signal-to-noise ratio; ``var_c`` is the within-class variance). The
-    classes take turns; each takes its best candidate not chosen yet whose
-    flux over ``Z`` has an absolute Pearson correlation of at most
-    ``max_correlation`` with every chosen one. Constant candidates are
-    skipped. If fewer than ``n_reactions`` candidates pass, the best
-    remaining ones by their largest contrast fill the set.
-
-    The flux statistics stream over chunks of candidates
-    (:func:`~crnlearn.learn.complexes.flux_statistics`); the correlation
-    check computes the fluxes of one block of candidates of one class at a
-    time, so memory stays ``O(n_samples * (n_reactions + block))``.
-
-    Parameters
-    ----------
-    Z : ndarray of shape (n_samples, n_species)
-        Input species concentrations of the selection set.
-    targets : ndarray of int of shape (n_samples,)
-        Class index of each sample.
-    n_reactions : int
-        Number of complexes ``K``.
-    order : int, default=2
-        Largest complex size (1 to 3).
-    max_correlation : float, default=0.6
-        In ``(0, 1]``; 1 disables the check (round robin on the contrast).
-    n_classes : int, default=None
-        ``max(targets) + 1`` when None.
-
-    Returns
-    -------
-    list of tuple of int
-        The chosen complexes in the order chosen.
-
-    Examples
-    --------
-    >>> Z = np.array([[1.0, 1.0, 0.0], [1.0, 0.9, 0.1], [0.0, 0.1, 1.0]])
-    >>> decorrelated_contrast(Z, np.array([0, 0, 1]), 2, order=1)
-    [(0,), (2,)]
-    """
-    Z = np.asarray(Z, dtype=float)
-    targets = np.asarray(targets, dtype=np.intp)
-    stats = flux_statistics(Z, targets, n_classes, order, squares=True)
-    n_cand = stats.n_candidates
-    contrast = _contrast(stats)
-    present = np.flatnonzero(stats.class_counts > 0)
-    table = candidate_complexes(Z.shape[1], order)
-    Zt = np.vstack([Z.T, np.ones(Z.shape[0])])
-    queues = [_ClassQueue(contrast[c], table, Zt) for c in present]
-    basis = np.empty((n_reactions, Z.shape[0]))
-    taken = np.zeros(n_cand, dtype=bool)
-    chosen = []
-    active = list(range(len(queues)))
-    while len(chosen) < n_reactions and active:
-        for q in list(active):
-            if len(chosen) == n_reactions:
-                break
-            found = queues[q].next(basis, len(chosen), taken, max_correlation)
-            if found is None:
-                active.remove(q)
-                continue
-            j, vector = found
-            basis[len(chosen)] = vector
-            taken[j] = True
-            chosen.append(j)
-    if len(chosen) < n_reactions:
-        logger.info(
-            "only %d candidates pass max_correlation=%g; filling %d by contrast",
-            len(chosen), max_correlation, n_reactions - len(chosen),
-        )
-        best = contrast[present].max(axis=0)
-        rest = np.lexsort((np.arange(n_cand), -best))
-        rest = rest[~taken[rest]][: n_reactions - len(chosen)]
-        chosen.extend(int(j) for j in rest)
-    table = table[np.array(chosen, dtype=np.intp)]
-    return [tuple(int(i) for i in row if i >= 0) for row in table]
-
-
 # -- the estimator ---------------------------------------------------------------
 
 
@@ -423,9 +257,10 @@ class SignedCRNClassifier(ClassifierMixin, BaseEstimator):
     dual_rail : bool, default=True
         Also use the complementary inputs ``1 - x_i``.
     selection : str, default="class-contrast"
-        ``"decorrelated-contrast"`` (see :func:`decorrelated_contrast`) or a
-        rule of :data:`crnlearn.learn.complexes.SELECTION_RULES` (the
-        paper's is ``"mean-flux"``).
+        ``"decorrelated-contrast"`` (see
+        :func:`~crnlearn.learn.selection.decorrelated_contrast`) or a rule
+        of :data:`crnlearn.learn.selection.SELECTION_RULES` (the paper's is
+        ``"mean-flux"``).
     max_correlation : float, default=0.6
         Largest absolute correlation between the fluxes of two selected
         complexes (``"decorrelated-contrast"`` only); 1 disables the check.
