@@ -39,7 +39,7 @@ from scipy.sparse.linalg import splu
 
 from ..aggregation import ewa_weights
 from ..crn.simulate import InitialisedBDF
-from .network import build_learning_network
+from .network import problem_network
 
 __all__ = [
     "BACKENDS",
@@ -420,18 +420,7 @@ def train_chemistry(problem):
     normalisation = options.pop("normalisation", "output")
     if options["method"] == "BDF":
         options["method"] = _NaturalOrderBDF
-    network, layout = build_learning_network(
-        problem.complexes,
-        problem.n_features,
-        problem.n_classes,
-        dual_rail=problem.dual_rail,
-        weights=problem.weights,
-        learning_rate=problem.learning_rate,
-        reward=problem.reward,
-        penalty=problem.penalty,
-        readout_rate=problem.readout_rate,
-        normalisation=normalisation,
-    )
+    network, layout = problem_network(problem, normalisation)
     n_classes, n_reactions = layout.weights.shape
     n_free = layout.free.size
     if not np.array_equal(layout.free, np.arange(n_free)):

@@ -44,6 +44,7 @@ __all__ = [
     "NORMALISATIONS",
     "NetworkLayout",
     "build_learning_network",
+    "problem_network",
     "weight_species_name",
 ]
 
@@ -256,3 +257,35 @@ def build_learning_network(
         anti_teachers=anti_idx,
     )
     return network, layout
+
+
+def problem_network(problem, normalisation="output", name="crn_classifier"):
+    """:func:`build_learning_network` for the state of a training problem.
+
+    Parameters
+    ----------
+    problem : TrainingProblem
+        Or any object with its attributes ``complexes``, ``n_features``,
+        ``n_classes``, ``dual_rail``, ``weights``, ``learning_rate``,
+        ``reward``, ``penalty`` and ``readout_rate``.
+    normalisation : {"output", "complexes"}, default="output"
+    name : str, default="crn_classifier"
+
+    Returns
+    -------
+    network : ReactionNetwork
+    layout : NetworkLayout
+    """
+    return build_learning_network(
+        problem.complexes,
+        problem.n_features,
+        problem.n_classes,
+        dual_rail=problem.dual_rail,
+        weights=problem.weights,
+        learning_rate=problem.learning_rate,
+        reward=problem.reward,
+        penalty=problem.penalty,
+        readout_rate=problem.readout_rate,
+        normalisation=normalisation,
+        name=name,
+    )

@@ -94,7 +94,7 @@ from ..crn.stochastic import (
     StepBudgetWarning,
     StochasticSimulator,
 )
-from .network import NORMALISATIONS, build_learning_network
+from .network import NORMALISATIONS, problem_network
 
 __all__ = [
     "AUTO_LEAP_FIRINGS_PER_REACTION",
@@ -214,19 +214,7 @@ def build_stochastic_learning_network(problem, volume, readout="averaged",
     _check_choice(readout, "readout", READOUTS)
     _check_choice(normalisation, "normalisation", NORMALISATIONS)
     build = "complexes" if readout == "averaged" else normalisation
-    full, layout = build_learning_network(
-        problem.complexes,
-        problem.n_features,
-        problem.n_classes,
-        dual_rail=problem.dual_rail,
-        weights=problem.weights,
-        learning_rate=problem.learning_rate,
-        reward=problem.reward,
-        penalty=problem.penalty,
-        readout_rate=problem.readout_rate,
-        normalisation=build,
-        name="crn_classifier_stochastic",
-    )
+    full, layout = problem_network(problem, build, name="crn_classifier_stochastic")
     if readout == "explicit":
         return full, layout
 
